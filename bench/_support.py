@@ -1,0 +1,144 @@
+"""Shared pieces of the benchmarks: repository imports, a feed server process, RSS sampling."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing as mp
+import os
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # `python bench/x.py` puts bench/ first, not the repository
+    sys.path.insert(0, str(REPO))
+
+import psutil  # noqa: E402
+
+
+class SteppingClock:
+    """A clock that follows the wall clock from a start, plus whatever `advance` added."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **kwargs: float) -> None:
+        self.offset += timedelta(**kwargs)
+
+
+def _serve(feeds: int, entries: int, on_topic: float, conn: object) -> None:
+    """Child process: serve the generated feeds with ETags until the parent closes the pipe."""
+    import feedgen
+
+    from tests.ingest.feedserver import FeedServer
+
+    async def main() -> None:
+        docs = feedgen.generate(feeds, entries, on_topic=on_topic)
+        async with FeedServer() as server:
+            server.requests = _Discard()
+            for i, body in enumerate(docs):
+                server.serve(f"/feed/{i}.xml", body, etag=f'"v1-{i}"')
+            conn.send(server.port)  # type: ignore[attr-defined]
+            await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # type: ignore[attr-defined]
+
+    asyncio.run(main())
+
+
+class _Discard(list):  # type: ignore[type-arg]
+    """The feed server records every request; a benchmark has no use for that."""
+
+    def append(self, _item: object) -> None:
+        pass
+
+
+class FeedServerProcess:
+    """The generated feeds served from another process, so serving costs the bot nothing."""
+
+    def __init__(self, feeds: int, entries: int, on_topic: float = 0.1) -> None:
+        ctx = mp.get_context("spawn")
+        self._parent, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_serve, args=(feeds, entries, on_topic, child), daemon=True
+        )
+        self.process.start()
+        self.port = int(self._parent.recv())
+
+    def url(self, i: int) -> str:
+        return f"http://127.0.0.1:{self.port}/feed/{i}.xml"
+
+    def close(self) -> None:
+        self._parent.send("stop")
+        self.process.join(10)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+class RssSampler:
+    """Peak resident memory of this process plus its children (minus `exclude`), sampled."""
+
+    def __init__(self, exclude: Iterable[int] = (), interval: float = 0.05) -> None:
+        self.exclude = set(exclude)
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> int:
+        me = psutil.Process(os.getpid())
+        total = me.memory_info().rss
+        for child in me.children(recursive=True):
+            if child.pid in self.exclude:
+                continue
+            with contextlib.suppress(psutil.Error):  # the child may have exited meanwhile
+                total += child.memory_info().rss
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._sample())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._sample())
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak / 1e6
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its (reaped and live) children so far."""
+    me = psutil.Process(os.getpid())
+    t = me.cpu_times()
+    total = t.user + t.system + t.children_user + t.children_system
+    for child in me.children(recursive=True):
+        try:
+            c = child.cpu_times()
+            total += c.user + c.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def timed(fn: object) -> float:
+    start = time.perf_counter()
+    fn()  # type: ignore[operator]
+    return time.perf_counter() - start

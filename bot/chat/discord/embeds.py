@@ -1,0 +1,233 @@
+"""Discord rendering of the core's messages: one renderer per message type, embeds throughout.
+
+Every renderer returns a list of `Rendered` messages (only digests may need several). An unknown
+message type is a bug and raises TypeError. Feed text is escaped with `text.escape_feed`; times
+are Discord timestamps (`<t:…:f>`), shown in each reader's own time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import discord
+
+from bot.chat.discord.split import LIMITS, EmbedDraft, SectionText, pack
+from bot.chat.discord.text import clip, escape_feed, escape_reply, fit, safe_url
+from bot.chat.markdown import when
+from bot.core.messages import (
+    AlertMessage,
+    DigestMessage,
+    ErrorReply,
+    ItemLine,
+    NoticeMessage,
+    TableReply,
+    TextReply,
+)
+from bot.core.models import TOPIC_TITLES
+
+TOPIC_COLOURS: dict[str, int] = {"guarantees": 0x3B82F6, "troops": 0xD97706}
+NEUTRAL = 0x64748B
+ERROR = 0xDC2626
+NOTICE = 0xF59E0B
+ALERT_FOOTER = "Watchbot alert · item #{item_id} · react 👍 or 👎 to rate it"
+
+# Raw feed text is cut to these lengths before escaping so one digest item always fits an embed.
+_TITLE_RAW, _SOURCE_RAW, _REASON_RAW, _URL_MAX = 200, 80, 300, 600
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One Discord message: optional text, its embeds, and whether only the caller sees it."""
+
+    content: str | None
+    embeds: tuple[discord.Embed, ...]
+    ephemeral: bool = False
+    item_ids: tuple[int, ...] = ()  # the items it shows, in order (alerts and digests)
+
+
+def colour_of(topics: tuple[str, ...]) -> int:
+    """The colour of an item's first topic; neutral when it has none."""
+    return TOPIC_COLOURS.get(topics[0], NEUTRAL) if topics else NEUTRAL
+
+
+def stamp(moment: datetime, style: str = "f") -> str:
+    """A Discord timestamp tag such as `<t:1700000000:f>`."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def topic_badges(line: ItemLine) -> str:
+    """`Troop deployment · 0.91`, or `unclassified`."""
+    if not line.topics:
+        return "unclassified"
+    names = ", ".join(TOPIC_TITLES.get(t, t) for t in line.topics)
+    return f"{names} · {line.score:.2f}"
+
+
+def render_alert(message: AlertMessage) -> list[Rendered]:
+    """One embed: linked title, reason, outlet, topics, time and item number; colour by topic."""
+    line = message.line
+    embed = discord.Embed(
+        title=fit(line.title, LIMITS.title),
+        url=safe_url(line.url, _URL_MAX),
+        description=f"**Why:** {fit(line.reason, 1000)}" if line.reason else None,
+        colour=colour_of(line.topics),
+        timestamp=line.published_at,
+    )
+    embed.add_field(name="Outlet", value=fit(line.source, LIMITS.field_value) or "—")
+    embed.add_field(name="Topics", value=topic_badges(line))
+    embed.add_field(name="Published", value=stamp(line.published_at))
+    embed.set_footer(text=ALERT_FOOTER.format(item_id=line.item_id))
+    topic = TOPIC_TITLES.get(line.topics[0], "News") if line.topics else "News"
+    return [Rendered(f"🔔 **{topic}** alert", (embed,), False, (line.item_id,))]
+
+
+def _short(raw: str, limit: int) -> str:
+    """Feed text cut to `limit` raw characters, then escaped (at most about twice as long)."""
+    raw = " ".join(raw.split())
+    return escape_feed(raw if len(raw) <= limit else raw[: limit - 1].rstrip() + "…")
+
+
+def item_block(n: int, line: ItemLine) -> str:
+    """One digest item: number, linked title and item tag; outlet, time, score; the reason."""
+    title = _short(line.title, _TITLE_RAW)
+    url = safe_url(line.url, _URL_MAX)
+    head = f"[{title}]({url})" if url else f"**{title}**"
+    meta = f"{_short(line.source, _SOURCE_RAW)} · {stamp(line.published_at)}"
+    if line.topics:
+        meta += f" · {line.score:.2f}"
+    out = [f"**{n}.** {head} · `#{line.item_id}`", meta]
+    if line.reason:
+        out.append(f"> {_short(line.reason, _REASON_RAW)}")
+    return "\n".join(out)
+
+
+def render_digest(digest: DigestMessage) -> list[Rendered]:
+    """Embeds per topic section, split across messages within Discord's limits.
+
+    The first message carries the header (title, item count, window); every message ends with
+    a footer `part i/n`. Items keep their order; none is cut or repeated.
+    """
+    sections = [
+        SectionText(
+            title=f"{s.title} ({len(s.lines)})",
+            colour=TOPIC_COLOURS.get(s.topic, NEUTRAL),
+            blocks=[item_block(n, line) for n, line in enumerate(s.lines, 1)],
+        )
+        for s in digest.sections
+    ]
+    ids = [[line.item_id for line in s.lines] for s in digest.sections]
+    window = (
+        f"{when(digest.window_start, digest.timezone)} → {when(digest.window_end, digest.timezone)}"
+    )
+    footer = "Watchbot digest · part {i}/{n} · " + window
+    reserve = len(footer.format(i=99, n=99))
+    parts = pack(sections, footer_reserve=reserve) or [
+        [EmbedDraft("Nothing new", NEUTRAL, ["No matching items in this window."])]
+    ]
+    since = stamp(digest.window_start) if digest.window_start else "the beginning"
+    header = clip(
+        f"📰 **{escape_feed(digest.title)}** — {digest.item_count} item(s), "
+        f"{since} → {stamp(digest.window_end)}",
+        LIMITS.content,
+    )
+    queue = [i for section in ids for i in section]
+    out: list[Rendered] = []
+    for index, drafts in enumerate(parts, 1):
+        drafts[-1].footer = footer.format(i=index, n=len(parts))
+        count = sum(len(d.blocks) for d in drafts)  # the empty placeholder has no ids left
+        shown, queue = tuple(queue[:count]), queue[count:]
+        out.append(
+            Rendered(
+                header if index == 1 else None,
+                tuple(_embed(d) for d in drafts),
+                digest.ephemeral,
+                shown,
+            )
+        )
+    return out
+
+
+def _embed(draft: EmbedDraft) -> discord.Embed:
+    embed = discord.Embed(title=draft.title, description=draft.description, colour=draft.colour)
+    if draft.footer:
+        embed.set_footer(text=draft.footer)
+    return embed
+
+
+def render_text(reply: TextReply) -> list[Rendered]:
+    """The title line and body lines as one embed description."""
+    body = "\n".join(escape_reply(t) for t in (reply.text, *reply.lines))
+    embed = discord.Embed(description=clip(body, LIMITS.description), colour=NEUTRAL)
+    return [Rendered(None, (embed,), reply.ephemeral)]
+
+
+def render_error(reply: ErrorReply) -> list[Rendered]:
+    """What was wrong and what to do, in red, only to the caller."""
+    embed = discord.Embed(
+        description=clip("⚠️ " + escape_reply(reply.text), LIMITS.description), colour=ERROR
+    )
+    return [Rendered(None, (embed,), True)]
+
+
+def render_notice(notice: NoticeMessage) -> list[Rendered]:
+    """An operational notice for the whole channel."""
+    embed = discord.Embed(
+        description=clip("⚠️ " + escape_reply(notice.text), LIMITS.description), colour=NOTICE
+    )
+    return [Rendered(None, (embed,), False)]
+
+
+def _cell(value: str) -> str:
+    # Inside a code block nothing renders; only a backtick could close it early.
+    return " ".join(value.replace("`", "ˋ").split())
+
+
+def table_text(table: TableReply, budget: int) -> str:
+    """Aligned rows in a code block, with as many rows as fit in `budget` characters."""
+    rows = [tuple(_cell(c) for c in r) for r in table.rows]
+    head = [tuple(_cell(c) for c in table.headers)] if table.headers else []
+    if not rows:
+        return "(nothing)"
+    kept = len(rows)
+    while True:
+        shown = head + rows[:kept]
+        widths = [max(len(r[i]) for r in shown if i < len(r)) for i in range(len(shown[0]))]
+        lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in shown]
+        more = f"\n… and {len(rows) - kept} more" if kept < len(rows) else ""
+        text = "```\n" + "\n".join(lines) + "\n```" + more
+        if len(text) <= budget or kept == 0:
+            return text if len(text) <= budget else clip(text, budget)
+        kept -= 1
+
+
+def render_table(table: TableReply) -> list[Rendered]:
+    """Title, the rows as an aligned code block (cut to fit with a count), then the footer."""
+    footer = clip(escape_reply(table.footer), 1500) if table.footer else ""
+    budget = LIMITS.description - len(footer) - 2
+    description = table_text(table, budget) + (f"\n\n{footer}" if footer else "")
+    embed = discord.Embed(
+        title=fit(table.title, LIMITS.title, escape_reply) or None,
+        description=description,
+        colour=NEUTRAL,
+    )
+    return [Rendered(None, (embed,), table.ephemeral)]
+
+
+RENDERERS: dict[type, Callable[[object], list[Rendered]]] = {
+    AlertMessage: render_alert,  # type: ignore[dict-item]
+    DigestMessage: render_digest,  # type: ignore[dict-item]
+    TextReply: render_text,  # type: ignore[dict-item]
+    ErrorReply: render_error,  # type: ignore[dict-item]
+    NoticeMessage: render_notice,  # type: ignore[dict-item]
+    TableReply: render_table,  # type: ignore[dict-item]
+}
+
+
+def render(message: object) -> list[Rendered]:
+    """Discord messages for any core message; an unknown type is a bug and raises TypeError."""
+    renderer = RENDERERS.get(type(message))
+    if renderer is None:
+        raise TypeError(f"no Discord renderer for {type(message).__name__}")
+    return renderer(message)

@@ -1,0 +1,29 @@
+"""Which chat adapters run: each platform whose credentials are in the environment."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.chat.base import ChatAdapter
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+
+def build_adapters(app: App) -> list[ChatAdapter]:
+    """Slack when SLACK_BOT_TOKEN is set; Discord when DISCORD_TOKEN is set or a channel posts
+    through a webhook. The console needs no adapter beyond its sender."""
+    adapters: list[ChatAdapter] = []
+    secrets = app.settings.secrets
+    if secrets.slack_bot_token is not None:
+        from bot.chat.slack.adapter import create as create_slack
+
+        adapters.append(create_slack(app))
+    uses_webhooks = any(
+        c.platform == "discord" and c.webhook_env for c in app.settings.channels
+    )
+    if secrets.discord_token is not None or uses_webhooks:
+        from bot.chat.discord.adapter import create as create_discord
+
+        adapters.append(create_discord(app))
+    return adapters

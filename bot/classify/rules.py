@@ -1,0 +1,222 @@
+"""Rule classifier: cue lexicons and the actor gazetteer scored per sentence, with explanations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy
+from spacy.attrs import SENT_START
+from spacy.tokens import Doc, Span
+
+from bot.classify.lexicon import (
+    DEPLOY_CUES,
+    GUARANTEE_FINANCIAL,
+    GUARANTEE_NEGATIVE,
+    GUARANTEE_STRONG,
+    GUARANTEE_WEAK,
+    RUSSIA,
+    TROOP_FORCES,
+    TROOP_GENERIC,
+    TROOP_NEGATIVE,
+    TROOP_STRONG,
+    TROOP_TERMS,
+    UKRAINE,
+    Cues,
+)
+from bot.classify.nlp import base_pipeline
+from bot.core.models import TOPICS, Classification
+
+RULES_VERSION = "rules-2"
+DEFAULT_THRESHOLDS = {"guarantees": 0.5, "troops": 0.5}
+MAX_CHARS = 20_000  # long articles: enough for title, lede and the body that matters
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why one sentence counts towards a topic."""
+
+    score: float
+    sentence: str
+    phrases: tuple[str, ...]
+    actors: tuple[str, ...]
+
+    def explain(self) -> str:
+        """One line: the sentence, then what in it drove the score."""
+        sentence = self.sentence if len(self.sentence) <= 220 else self.sentence[:217] + "…"
+        bits = []
+        if self.phrases:
+            bits.append("phrases: " + ", ".join(self.phrases))
+        if self.actors:
+            bits.append("actors: " + ", ".join(self.actors))
+        return f"“{sentence}”" + (f" ({'; '.join(bits)})" if bits else "")
+
+
+_OBJECTION = Cues(
+    r"legitimate target|unacceptable|intervention|\bwarn|threat|direct (?:involvement|participation)"
+    r"|would mean war|\bobject|\breject|never accept|неприемлем|неприйнятн|законн\w+ цел|интервен"
+)
+
+
+def _found(pattern: Cues, text: str) -> list[str]:
+    return sorted({m.group(0).strip().lower() for m in pattern.finditer(text)})[:4]
+
+
+def _actors(span: Span, ents: Sequence[Span] | None = None) -> tuple[str, ...]:
+    inside = span.ents if ents is None else [e for e in ents if span.start <= e.start < span.end]
+    return tuple(dict.fromkeys(e.ent_id_ or e.text for e in inside))[:4]
+
+
+_SENTS_KEY = "watchbot_sentences"
+
+
+def _sentences(doc: Doc) -> list[tuple[Span, str]]:
+    """(sentence, stripped text) pairs, computed once per doc from the SENT_START array.
+
+    `doc.sents` builds a Token object per token on every call, which cost more than all the
+    cue matching; both topics (and the trained model) read the same sentences.
+    """
+    cached = doc.user_data.get(_SENTS_KEY)
+    if cached is None:
+        flags = doc.to_array([SENT_START])
+        starts = [0, *(int(i) for i in numpy.flatnonzero(flags == 1) if i > 0)] if len(doc) else []
+        bounds = zip(starts, [*starts[1:], len(doc)], strict=True)
+        cached = [(span, span.text.strip()) for span in (doc[a:b] for a, b in bounds)]
+        doc.user_data[_SENTS_KEY] = cached
+    return cached
+
+
+def score_troops(text: str, doc_mentions_ukraine: bool) -> tuple[float, list[str]]:
+    """Troop-deployment score of one sentence and the cues found.
+
+    A foreign force named as such ("European troops", "peacekeepers") is strong; a generic phrase
+    ("send troops", "troops in Ukraine") is strong unless the sentence is about another army (the
+    invader, North Korea, Ukraine's own) or another place; bare "forces" counts for little.
+    """
+    strong = _found(TROOP_STRONG, text)
+    generic = _found(TROOP_GENERIC, text)
+    terms = _found(TROOP_TERMS, text)
+    forces = [] if strong or generic or terms else _found(TROOP_FORCES, text)
+    if not (strong or generic or terms or forces):
+        return 0.0, []
+    deploy = _found(DEPLOY_CUES, text)
+    ukraine = bool(UKRAINE.search(text))
+    negative = bool(TROOP_NEGATIVE.search(text))
+    # "Russia says troops will pull back": with no foreign force named and no objection voiced,
+    # troops in a sentence about Russia are usually its own.
+    russian = not negative and not strong and bool(RUSSIA.search(text)) and not _OBJECTION.search(text)
+    score = 0.3 * bool(terms) + 0.15 * bool(forces) + 0.35 * bool(strong)
+    score += 0.3 * bool(generic) * (bool(strong) or not (negative or russian))
+    score += 0.2 * bool(deploy)
+    score += 0.2 if ukraine else (0.08 if doc_mentions_ukraine else -0.4)
+    if negative:
+        score -= 0.2 if strong else 0.5
+    elif russian:
+        score -= 0.35
+    return max(0.0, min(score, 1.0)), (strong or generic or terms or forces) + deploy[:2]
+
+
+def score_guarantees(text: str, doc_mentions_ukraine: bool) -> tuple[float, list[str]]:
+    """Security-guarantee score of one sentence and the cues found.
+
+    Financial guarantees and guarantees for other countries (or Russia's own demands) pull the
+    score down, less so when the sentence also names Ukraine and a security-guarantee phrase.
+    """
+    strong = _found(GUARANTEE_STRONG, text)
+    weak = _found(GUARANTEE_WEAK, text)
+    if not strong and not weak:
+        return 0.0, []
+    ukraine = bool(UKRAINE.search(text))
+    score = 0.55 * bool(strong) + 0.3 * bool(weak) + 0.1 * (len(strong) + len(weak) > 1)
+    score += 0.2 if ukraine else (0.1 if doc_mentions_ukraine else -0.4)
+    if GUARANTEE_FINANCIAL.search(text):
+        score -= 0.6
+    elif GUARANTEE_NEGATIVE.search(text):
+        score -= 0.3 if strong and ukraine else 0.7
+    return max(0.0, min(score, 1.0)), strong or weak
+
+
+_SCORERS = {"troops": score_troops, "guarantees": score_guarantees}
+
+
+def false_friend(text: str, topic: str) -> bool:
+    """True when lower-cased `text` has a topic cue in a context the labels exclude.
+
+    A loan guarantee, another country's guarantee, Russia's own demands; troops of the invader,
+    of North Korea or of Ukraine itself, or allied troops elsewhere. The trained model uses it
+    as a signal of its own: "looks on topic, but is a known look-alike".
+    """
+    if topic == "guarantees":
+        cue = GUARANTEE_STRONG.search(text) or GUARANTEE_WEAK.search(text)
+        return bool(cue) and bool(GUARANTEE_FINANCIAL.search(text) or GUARANTEE_NEGATIVE.search(text))
+    cue = TROOP_STRONG.search(text) or TROOP_GENERIC.search(text) or TROOP_TERMS.search(text)
+    return bool(cue) and bool(TROOP_NEGATIVE.search(text))
+
+
+def false_friends(doc: Doc, topic: str) -> list[str]:
+    """The sentences of `doc` for which `false_friend` holds."""
+    return [text for _, text in _sentences(doc) if false_friend(text.lower(), topic)]
+
+
+def evidence(doc: Doc, topic: str) -> list[Evidence]:
+    """Sentences of `doc` that support `topic`, strongest first."""
+    sentences = _sentences(doc)
+    mentions_ukraine = any(UKRAINE.search(text.lower()) for _, text in sentences)
+    ents = doc.ents
+    found: list[Evidence] = []
+    for sent, text in sentences:
+        if len(text) < 12:
+            continue
+        score, cues = _SCORERS[topic](text.lower(), mentions_ukraine)
+        if score > 0:
+            found.append(Evidence(score, text, tuple(cues), _actors(sent, ents)))
+    return sorted(found, key=lambda e: e.score, reverse=True)
+
+
+def doc_score(found: Sequence[Evidence]) -> float:
+    """Best sentence, raised a little by each further supporting sentence (capped)."""
+    if not found:
+        return 0.0
+    support = sum(0.04 for e in found[1:6] if e.score >= 0.5)
+    return round(min(0.99, found[0].score + support), 4)
+
+
+def compose_text(title: str, text: str) -> str:
+    """Title as its own sentence followed by the body, cut for very long articles."""
+    # Cut the inputs first: a hostile 4 MB title must not be copied around only to be cut later.
+    lines = [line.strip() for line in f"{title[:MAX_CHARS]}\n{text[:MAX_CHARS]}".splitlines()]
+    # Headlines and paragraphs without final punctuation would run into the next sentence.
+    closed = [line if line[-1] in ".!?\"”»:" else line + "." for line in lines if line]
+    return "\n".join(closed)[:MAX_CHARS]
+
+
+class RuleClassifier:
+    """Scores the two topics from cue phrases and actors; explains with the driving sentence."""
+
+    def __init__(self, thresholds: dict[str, float] | None = None) -> None:
+        self.nlp = base_pipeline()
+        self.thresholds = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+
+    @property
+    def version(self) -> str:
+        """Model version recorded with every classification."""
+        return RULES_VERSION
+
+    def classify(self, title: str, text: str) -> Classification:
+        """Classify one item."""
+        return self.classify_many([(title, text)])[0]
+
+    def classify_many(self, docs: Sequence[tuple[str, str]]) -> list[Classification]:
+        """Classify items in one spaCy batch."""
+        texts = [compose_text(t, x) for t, x in docs]
+        return [self._from_doc(doc) for doc in self.nlp.pipe(texts, batch_size=64)]
+
+    def _from_doc(self, doc: Doc) -> Classification:
+        scores: dict[str, float] = {}
+        why: dict[str, list[str]] = {}
+        for topic in TOPICS:
+            found = evidence(doc, topic)
+            scores[topic] = doc_score(found)
+            why[topic] = [e.explain() for e in found[:3]]
+        labels = {t: scores[t] >= self.thresholds[t] for t in TOPICS}
+        return Classification(scores=scores, labels=labels, why=why, model_version=self.version)

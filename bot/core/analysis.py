@@ -1,0 +1,167 @@
+"""Stories and stances of newly polled items: decided before a poll is stored, recorded after.
+
+A story is one event reported by several outlets. A new item that joins a story must not alert a
+channel the story already alerted, so stories are decided before the poll's transaction (which
+records the alerts) and only the alerts are filtered there. Fingerprints, story membership and
+statements are derived data: they are written right after that transaction, and a failure to
+write them is logged, never fatal to the poll (the items simply stay outside any story).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core.errors import StorageError
+from bot.core.models import PendingDelivery
+from bot.core.ports import (
+    AnalysisStore,
+    ItemAnalysis,
+    NewItem,
+    StanceExtractor,
+    Statement,
+    Store,
+    StoryClusterer,
+    StoryDoc,
+)
+
+log = logging.getLogger("watchbot.analysis")
+
+StoryKey = tuple[str, int | str]  # ("story", id) for a stored story, ("lead", guid) for a new one
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedAnalysis:
+    """The analysis of one poll's new items, in the poll's order, before anything is stored."""
+
+    records: tuple[ItemAnalysis, ...]
+    order: tuple[int, ...]  # indexes of `records` by publication time: who came first
+
+    @property
+    def later_sources(self) -> int:
+        """How many new items joined a story that was already stored."""
+        return sum(1 for r in self.records if r.story_id is not None)
+
+
+def story_key(record: ItemAnalysis) -> StoryKey:
+    """The story a record belongs to, stored or new."""
+    if record.story_id is not None:
+        return ("story", record.story_id)
+    return ("lead", record.story_lead or record.guid)
+
+
+def merge_windows(
+    moments: Sequence[datetime], margin: timedelta
+) -> list[tuple[datetime, datetime]]:
+    """The union of [t - margin, t + margin] over `moments`, as sorted disjoint intervals."""
+    spans: list[tuple[datetime, datetime]] = []
+    for moment in sorted(moments):
+        start, end = moment - margin, moment + margin
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    return spans
+
+
+class AnalysisStep:
+    """Clusters new items into stories, extracts their statements, and records both."""
+
+    def __init__(
+        self,
+        store: Store,
+        analysis: AnalysisStore,
+        clusterer: StoryClusterer,
+        stances: StanceExtractor | None = None,
+    ) -> None:
+        self.store = store
+        self.analysis = analysis
+        self.clusterer = clusterer
+        self.stances = stances
+
+    def prepare(self, new: Sequence[NewItem]) -> PreparedAnalysis:
+        """Fingerprint, cluster (against stored items and each other) and extract statements."""
+        if not new:
+            return PreparedAnalysis((), ())
+        fingerprints = [
+            self.clusterer.fingerprint(n.candidate.title, n.candidate.text) for n in new
+        ]
+        order = sorted(range(len(new)), key=lambda i: (new[i].candidate.published_at, i))
+        docs = [StoryDoc(new[i].candidate.published_at, fingerprints[i]) for i in order]
+        known = self._known([d.published_at for d in docs])
+        links = self.clusterer.assign(docs, known)
+        story_ids: dict[int, int | None] = {}
+        leads: dict[int, str | None] = {}
+        for position, index in enumerate(order):
+            link = links[position]
+            if link is None:
+                story_ids[index], leads[index] = None, new[index].candidate.guid
+            elif link < len(known):
+                doc = known[link]
+                story_ids[index], leads[index] = doc.story_id or doc.item_id, None
+            else:
+                earlier = order[link - len(known)]
+                story_ids[index], leads[index] = story_ids[earlier], leads[earlier]
+        records = tuple(
+            ItemAnalysis(
+                guid=n.candidate.guid,
+                fingerprint=fingerprints[i],
+                story_id=story_ids[i],
+                story_lead=leads[i],
+                statements=tuple(self._statements(n)),
+                extractor_version=self.stances.version if self.stances else "",
+            )
+            for i, n in enumerate(new)
+        )
+        return PreparedAnalysis(records, tuple(order))
+
+    def _known(self, moments: Sequence[datetime]) -> list[StoryDoc]:
+        found: dict[int, StoryDoc] = {}
+        for start, end in merge_windows(moments, self.clusterer.window):
+            for doc in self.analysis.story_docs(start, end):
+                if doc.item_id is not None:
+                    found.setdefault(doc.item_id, doc)
+        return sorted(found.values(), key=lambda d: (d.published_at, d.item_id or 0))
+
+    def _statements(self, item: NewItem) -> list[Statement]:
+        # Only items the classifier found relevant: a statement about troops in Niger is not ours.
+        if self.stances is None or not item.classification.matched():
+            return []
+        c = item.candidate
+        return self.stances.extract(c.title, c.text, c.published_at)
+
+    def without_repeats(
+        self, prepared: PreparedAnalysis, deliveries: Sequence[Sequence[PendingDelivery]]
+    ) -> list[list[PendingDelivery]]:
+        """Drop alerts to channels that already have one for the item's story.
+
+        Stored stories count every alert not failed for good (sent, queued or folded into a
+        digest); within the poll, the earliest published item of a new story keeps its alerts.
+        """
+        alerted: dict[StoryKey, set[str]] = {}
+        stored = sorted({r.story_id for r in prepared.records if r.story_id is not None})
+        for story_id, members in self.analysis.story_members(stored).items():
+            channels = alerted.setdefault(("story", story_id), set())
+            for member in members:
+                channels.update(
+                    d.channel_ref
+                    for d in self.store.deliveries_for_item(member.item_id)
+                    if d.kind == "alert" and d.status != "failed"
+                )
+        kept: list[list[PendingDelivery]] = [list(d) for d in deliveries]
+        for index in prepared.order:
+            seen = alerted.setdefault(story_key(prepared.records[index]), set())
+            kept[index] = [d for d in kept[index] if d.kind != "alert" or d.channel_ref not in seen]
+            seen.update(d.channel_ref for d in kept[index] if d.kind == "alert")
+        return kept
+
+    def record(self, feed_id: int, prepared: PreparedAnalysis, now: datetime) -> None:
+        """Write fingerprints, stories and statements; a storage failure is logged, not raised."""
+        if not prepared.records:
+            return
+        try:
+            self.analysis.record_analysis(feed_id, prepared.records, now)
+        except StorageError as exc:
+            log.warning("analysis.not_recorded", extra={"feed": feed_id, "error": str(exc)})

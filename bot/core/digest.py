@@ -1,0 +1,346 @@
+"""Digests: what each channel gets on its schedule, ranked and grouped by topic."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from bot.core.messages import Attachment, DigestMessage, DigestSection, ItemLine, StanceChange
+from bot.core.models import TOPICS, Channel, Item, PendingDelivery
+from bot.core.ports import AnalysisStore, ChartRenderer, Clock, Store
+from bot.core.timeline import who_moved
+
+log = logging.getLogger("watchbot.digest")
+
+# Recency half-life used to rank items of similar score: a day-old strong item still leads.
+_RECENCY_HALF_LIFE = timedelta(hours=36)
+
+
+def _rank(item: Item, topic: str, end: datetime) -> float:
+    score = item.classification.scores.get(topic, 0.0) if item.classification else 0.0
+    age = max(timedelta(0), end - item.published_at)
+    recency: float = 0.5 ** (age / _RECENCY_HALF_LIFE)
+    return 0.75 * score + 0.25 * recency
+
+
+CHART_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class StoryView:
+    """Stories of a digest's items: item id → story id, story id → its outlets (first first)."""
+
+    story_of: Mapping[int, int] = field(default_factory=dict)
+    sources: Mapping[int, Sequence[str]] = field(default_factory=dict)
+
+
+def is_weekly(cron: str | None) -> bool:
+    """True for a schedule that fires once a week: one minute, hour and weekday, any date."""
+    fields = (cron or "").split()
+    if len(fields) != 5:
+        return False
+    minute, hour, dom, month, dow = fields
+    single = all(f.isdigit() for f in (minute, hour))
+    return single and dom == "*" and month == "*" and dow != "*" and not set(dow) & set(",-/*")
+
+
+def _best_score(item: Item, topics: Sequence[str]) -> float:
+    c = item.classification
+    return max((c.scores.get(t, 0.0) for t in topics), default=0.0) if c else 0.0
+
+
+def _story_groups(
+    items: Sequence[Item], stories: StoryView, topics: Sequence[str]
+) -> list[tuple[Item, tuple[int, ...], tuple[str, ...]]]:
+    """One (lead item, folded item ids, other outlets) per story; a lone item is its own story.
+
+    The lead is the member with the best score (the earliest on a tie).
+    """
+    groups: dict[tuple[str, int], list[Item]] = {}
+    for item in items:
+        story = stories.story_of.get(item.id)
+        groups.setdefault(("s", story) if story is not None else ("i", item.id), []).append(item)
+    out = []
+    for (kind, key), members in groups.items():
+        lead = max(members, key=lambda i: (_best_score(i, topics), -i.published_at.timestamp()))
+        folded = tuple(i.id for i in members if i.id != lead.id)
+        outlets = list(stories.sources.get(key, ())) if kind == "s" else []
+        outlets += [i.source for i in members]
+        also = tuple(o for o in dict.fromkeys(outlets) if o != lead.source)
+        out.append((lead, folded, also))
+    return out
+
+
+def build_digest(
+    items: Sequence[Item],
+    *,
+    topics: Sequence[str],
+    window_start: datetime | None,
+    window_end: datetime,
+    title: str = "Watchbot digest",
+    timezone: str = "UTC",
+    stories: StoryView | None = None,
+    moves: Sequence[StanceChange] = (),
+    attachments: Sequence[Attachment] = (),
+) -> DigestMessage:
+    """Group matching items by topic, each story once (under its lead's strongest topic) with
+    the outlets that also reported it, best first."""
+    buckets: dict[str, list[tuple[Item, ItemLine]]] = {t: [] for t in TOPICS if t in topics}
+    for lead, folded, also in _story_groups(items, stories or StoryView(), list(buckets)):
+        c = lead.classification
+        if c is None:
+            continue
+        matched = [t for t in buckets if c.labels.get(t)]
+        if matched:
+            topic = max(matched, key=lambda t: c.scores.get(t, 0.0))
+            line = replace(ItemLine.from_item(lead, topic), also=also, folded=folded)
+            buckets[topic].append((lead, line))
+    sections = tuple(
+        DigestSection(
+            topic=t,
+            lines=tuple(
+                line
+                for _i, line in sorted(
+                    bucket, key=lambda pair: _rank(pair[0], t, window_end), reverse=True
+                )
+            ),
+        )
+        for t, bucket in buckets.items()
+        if bucket
+    )
+    return DigestMessage(
+        title=title,
+        window_start=window_start,
+        window_end=window_end,
+        sections=sections,
+        timezone=timezone,
+        moves=tuple(moves),
+        attachments=tuple(attachments),
+    )
+
+
+def digest_from_payload(
+    store: Store, payload: dict[str, object], item_ids: Sequence[int]
+) -> DigestMessage:
+    """Rebuild a recorded digest from its stored item ids, so a resend shows the same items."""
+    items = [i for i in (store.get_item(n) for n in item_ids) if i is not None]
+    start = payload.get("window_start")
+    topics = payload.get("topics") or list(TOPICS)
+    return build_digest(
+        items,
+        topics=[str(t) for t in topics] if isinstance(topics, list) else list(TOPICS),
+        window_start=datetime.fromisoformat(start) if isinstance(start, str) else None,
+        window_end=datetime.fromisoformat(str(payload["window_end"])),
+        title=str(payload.get("title", "Watchbot digest")),
+        timezone=str(payload.get("timezone", "UTC")),
+        stories=_stories_from(payload.get("stories")),
+        moves=_moves_from(payload.get("moves")),
+        attachments=_attachments_from(payload.get("attachments")),
+    )
+
+
+# --- what a recorded digest keeps besides its item ids, so that a resend is the same -------
+
+
+def _stories_payload(view: StoryView) -> dict[str, object]:
+    return {
+        "story_of": {str(i): s for i, s in view.story_of.items()},
+        "sources": {str(s): list(o) for s, o in view.sources.items()},
+    }
+
+
+def _stories_from(value: object) -> StoryView:
+    if not isinstance(value, dict):
+        return StoryView()
+    story_of, sources = value.get("story_of"), value.get("sources")
+    return StoryView(
+        story_of={int(k): int(v) for k, v in story_of.items()}
+        if isinstance(story_of, dict)
+        else {},
+        sources={int(k): [str(o) for o in v] for k, v in sources.items()}
+        if isinstance(sources, dict)
+        else {},
+    )
+
+
+def _moves_payload(moves: Sequence[StanceChange]) -> list[dict[str, object]]:
+    return [
+        {
+            "speaker": m.speaker,
+            "topic": m.topic,
+            "stance": m.stance,
+            "said_at": m.said_at.isoformat(),
+            "item_id": m.item_id,
+            "previous": m.previous,
+            "previous_at": m.previous_at.isoformat() if m.previous_at else None,
+        }
+        for m in moves
+    ]
+
+
+def _moves_from(value: object) -> tuple[StanceChange, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        StanceChange(
+            speaker=str(m["speaker"]),
+            topic=str(m["topic"]),
+            stance=str(m["stance"]),
+            said_at=datetime.fromisoformat(str(m["said_at"])),
+            item_id=int(m["item_id"]),
+            previous=str(m["previous"]) if m.get("previous") else None,
+            previous_at=datetime.fromisoformat(str(m["previous_at"]))
+            if m.get("previous_at")
+            else None,
+        )
+        for m in value
+        if isinstance(m, dict)
+    )
+
+
+def _attachments_payload(attachments: Sequence[Attachment]) -> list[dict[str, str]]:
+    return [
+        {
+            "filename": a.filename,
+            "media_type": a.media_type,
+            "title": a.title,
+            "path": a.path,
+            "data": base64.b64encode(a.data).decode("ascii"),
+        }
+        for a in attachments
+    ]
+
+
+def _attachments_from(value: object) -> tuple[Attachment, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        Attachment(
+            filename=str(a["filename"]),
+            data=base64.b64decode(str(a["data"])),
+            media_type=str(a.get("media_type", "image/png")),
+            title=str(a.get("title", "")),
+            path=str(a.get("path", "")),
+        )
+        for a in value
+        if isinstance(a, dict)
+    )
+
+
+class DigestService:
+    """Records a channel's digest for a schedule slot; the dispatcher sends it."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        analysis: AnalysisStore | None = None,
+        charts: ChartRenderer | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.analysis = analysis  # stories ("also reported by") and "who moved"
+        self.charts = charts  # the topic chart of weekly digests
+
+    def collect(
+        self,
+        channel: Channel,
+        *,
+        since: datetime | None,
+        until: datetime,
+        topics: Sequence[str] | None = None,
+        weekly: bool | None = None,
+    ) -> DigestMessage:
+        """The digest a channel would get for a window, without recording anything.
+
+        Weekly digests (by default: a channel whose schedule fires once a week) add the "who
+        moved" section and the chart of daily items per topic over the last 30 days.
+        """
+        wanted = list(topics or channel.topics)
+        items = self.store.items_between(since, until, wanted)
+        weekly = is_weekly(channel.digest_cron) if weekly is None else weekly
+        moves = who_moved(self.analysis, since, until) if weekly and self.analysis else ()
+        return build_digest(
+            items,
+            topics=wanted,
+            window_start=since,
+            window_end=until,
+            title=f"Watchbot digest for {channel.name}",
+            timezone=channel.timezone,
+            stories=self.stories([i.id for i in items]),
+            moves=moves,
+            attachments=(self.chart(until),) if weekly and self.charts else (),
+        )
+
+    def stories(self, item_ids: Sequence[int]) -> StoryView:
+        """The stories of these items with the outlets of each (empty without analysis)."""
+        if self.analysis is None or not item_ids:
+            return StoryView()
+        story_of = self.analysis.story_of(item_ids)
+        members = self.analysis.story_members(sorted(set(story_of.values())))
+        return StoryView(
+            story_of=story_of,
+            sources={s: [m.source for m in ms] for s, ms in members.items() if len(ms) > 1},
+        )
+
+    def chart(self, until: datetime, *, name: str = "digest") -> Attachment:
+        """The PNG of daily items per topic over the CHART_DAYS days up to `until`."""
+        if self.charts is None or self.analysis is None:
+            raise ValueError("no chart renderer or analysis store configured")
+        start = until - timedelta(days=CHART_DAYS - 1)
+        counts = self.analysis.daily_topic_counts(
+            start.replace(hour=0, minute=0, second=0, microsecond=0), until
+        )
+        return self.charts.daily_counts(
+            counts,
+            start=start.date(),
+            end=until.date(),
+            title=f"Items per day by topic, {start:%d %b} – {until:%d %b %Y} ({name})",
+        )
+
+    def record(
+        self, channel_ref: str, slot: datetime | None = None, *, since: datetime | None = None
+    ) -> int | None:
+        """Record the digest for schedule `slot` (default now) once; None when empty or recorded.
+
+        The dedupe key is channel + slot (to the minute), so two replicas or a restart firing the
+        same slot record one digest. The window runs from the channel's previous digest (or
+        `since`) to now.
+        """
+        channel = self.store.get_channel(channel_ref)
+        if channel is None or not channel.subscribed:
+            return None
+        end = self.clock.now()
+        key_time = slot or end
+        start = since or channel.last_digest_at
+        digest = self.collect(channel, since=start, until=end)
+        if digest.item_count == 0:
+            log.info("digest.empty", extra={"channel": channel_ref})
+            return None
+        ids = tuple(i for s in digest.sections for ln in s.lines for i in (ln.item_id, *ln.folded))
+        shown = set(ids)
+        view = self.stories(ids)
+        stories = StoryView(
+            story_of={i: s for i, s in view.story_of.items() if i in shown}, sources=view.sources
+        )
+        pending = PendingDelivery(
+            channel_ref=channel_ref,
+            kind="digest",
+            dedupe_key=f"digest:{channel_ref}:{key_time:%Y-%m-%dT%H:%M}",
+            item_ids=ids,
+            payload={
+                "window_start": start.isoformat() if start else None,
+                "window_end": end.isoformat(),
+                "title": digest.title,
+                "topics": list(channel.topics),
+                "timezone": channel.timezone,
+                "stories": _stories_payload(stories),
+                "moves": _moves_payload(digest.moves),
+                "attachments": _attachments_payload(digest.attachments),
+            },
+        )
+        return self.store.record_digest(pending, channel_ref, end, self.clock.now())

@@ -1,0 +1,68 @@
+"""`why ITEM`: the classification explanation, and why an item was or was not delivered."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.errors import CommandError
+from bot.core.messages import TextReply
+from bot.core.models import TOPIC_TITLES, TOPICS, Channel, Item
+from bot.core.ports import Store
+
+
+def _delivery_lines(store: Store, item: Item, channels: Sequence[Channel]) -> list[str]:
+    deliveries = {d.channel_ref: d for d in store.deliveries_for_item(item.id) if d.kind == "alert"}
+    c = item.classification
+    lines = []
+    for ch in channels:
+        d = deliveries.get(ch.ref)
+        if d is not None:
+            state = {
+                "sent": "alerted",
+                "pending": "alert queued",
+                "failed": "alert failed",
+                "folded": "alert folded into the digest (too old when it could be sent)",
+            }
+            lines.append(f"{ch.name}: {state[d.status]}" + (f" ({d.error})" if d.error else ""))
+            continue
+        if item.duplicate_of is not None:
+            reason = f"duplicate of item #{item.duplicate_of}, which was handled first"
+        elif item.silent:
+            reason = "not alerted: stored during the feed's first run (it goes to the digest only)"
+        elif not ch.subscribed:
+            reason = "not alerted: the channel is unsubscribed"
+        elif not ch.alerts:
+            reason = "not alerted: alerts are off in this channel (digest only)"
+        elif c is None:
+            reason = "not classified"
+        else:
+            wanted = [t for t in ch.topics if c.labels.get(t)]
+            if not wanted:
+                reason = "not alerted: no topic this channel follows matched"
+            else:
+                best = max(c.scores.get(t, 0.0) for t in wanted)
+                reason = (
+                    f"not alerted: score {best:.2f} is below the channel's alert threshold "
+                    f"{ch.threshold:.2f} (it goes to the digest)"
+                )
+        lines.append(f"{ch.name}: {reason}")
+    return lines
+
+
+def explain_item(store: Store, item_id: int, channels: Sequence[Channel]) -> TextReply:
+    """Scores, labels and reasons per topic, then each channel's delivery outcome."""
+    item = store.get_item(item_id)
+    if item is None:
+        raise CommandError(f"no item #{item_id}; `search` or `items` lists item numbers")
+    lines = [f"{item.source} · {item.published_at:%d %b %Y %H:%M} UTC · {item.url or 'no link'}"]
+    c = item.classification
+    if c is None:
+        lines.append("Not classified.")
+    else:
+        lines.append(f"Model: {c.model_version}")
+        for topic in TOPICS:
+            verdict = "match" if c.labels.get(topic) else "no match"
+            lines.append(f"{TOPIC_TITLES[topic]}: {verdict} (score {c.scores.get(topic, 0.0):.2f})")
+            lines.extend(f"  - {reason}" for reason in (c.why.get(topic) or [])[:3])
+    lines.extend(_delivery_lines(store, item, channels))
+    return TextReply(text=f"Why #{item.id} “{item.title}”", lines=tuple(lines))

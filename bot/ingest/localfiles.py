@@ -1,0 +1,128 @@
+"""Local documents as a feed: the bundled seed corpus and `watchbot ingest PATH`.
+
+A folder is watched by content: its signature (names, sizes, content hashes) is the feed's ETag, so a
+poll with no new or changed file is "not modified". Text documents take their title, date and source
+from a sidecar `index.toml` when it lists them; otherwise the first line is the title and the file
+time the date. Feed files (RSS/Atom/RDF) on disk are parsed like fetched ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.core.errors import FeedError, ParseError
+from bot.core.models import Feed, ParsedEntry, ParsedFeed
+from bot.core.ports import FeedParser, SourceResult
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".text"})
+FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".feed"})
+SIDECAR = "index.toml"
+MAX_FILE_BYTES = 5_000_000
+MAX_FILES = 5000
+
+
+def local_path(feed_url: str) -> Path:
+    """The path of a `local:` feed URL (relative paths are taken from the working directory)."""
+    return Path(feed_url.removeprefix("local:")).expanduser()
+
+
+def _files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    if not root.is_dir():
+        raise FeedError(f"{root} does not exist or is not a file or folder", permanent=True)
+    files = sorted(
+        p
+        for p in root.iterdir()
+        if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES | FEED_SUFFIXES and p.name != SIDECAR
+    )
+    return files[:MAX_FILES]
+
+
+def _read(path: Path) -> bytes:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ParseError(f"{path.name} is larger than {MAX_FILE_BYTES} bytes")
+    return path.read_bytes()
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, 12, tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            return _as_datetime(datetime.fromisoformat(value))
+        except ValueError:
+            return None
+    return None
+
+
+def load_sidecar(folder: Path) -> dict[str, dict[str, Any]]:
+    """Metadata per file name from `index.toml` (`[documents."name.txt"] title/date/source/url`)."""
+    path = folder / SIDECAR
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ParseError(f"{path}: invalid TOML ({exc})") from exc
+    docs = data.get("documents", {})
+    return {str(k): v for k, v in docs.items() if isinstance(v, dict)}
+
+
+def text_entry(path: Path, body: bytes, meta: dict[str, Any]) -> ParsedEntry:
+    """An entry for a plain-text document: sidecar metadata first, then first line and file time."""
+    text = body.decode("utf-8", errors="replace").lstrip("\ufeff")
+    lines = [line.strip() for line in text.splitlines()]
+    first = next((line for line in lines if line), path.stem)
+    title = str(meta.get("title") or first)
+    rest = text if meta.get("title") else text.split(first, 1)[-1]
+    published = _as_datetime(meta.get("date")) or datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    return ParsedEntry(
+        guid=f"file:{path.name}",
+        link=str(meta["url"]) if meta.get("url") else None,
+        title=title,
+        summary=rest,
+        published=published,
+        author=str(meta["author"]) if meta.get("author") else None,
+        source=str(meta["source"]) if meta.get("source") else None,
+    )
+
+
+class LocalSource:
+    """Reads `local:` feeds: a folder of documents and feed files, or one file."""
+
+    def __init__(self, parser: FeedParser) -> None:
+        self.parser = parser
+
+    async def read(self, feed: Feed) -> SourceResult:
+        """All documents of the folder, or None when nothing changed since `feed.etag`."""
+        root = local_path(feed.url)
+        files = _files(root)
+        bodies = {p: _read(p) for p in files}
+        signature = hashlib.sha1()
+        for path, body in bodies.items():
+            signature.update(path.name.encode() + b"\0" + hashlib.sha1(body).digest())
+        sidecar = load_sidecar(root if root.is_dir() else root.parent)
+        signature.update(repr(sorted(sidecar.items())).encode())
+        etag = signature.hexdigest()
+        if feed.etag == etag:
+            return SourceResult(feed=None, etag=etag)
+        entries: list[ParsedEntry] = []
+        for path, body in bodies.items():
+            if path.suffix.lower() in FEED_SUFFIXES:
+                parsed = self.parser.parse(body, url=path.resolve().as_uri(), headers={})
+                entries.extend(parsed.entries)
+            else:
+                entries.append(text_entry(path, body, sidecar.get(path.name, {})))
+        return SourceResult(
+            feed=ParsedFeed(title=root.name, entries=tuple(entries)),
+            base_url="",
+            etag=etag,
+        )
