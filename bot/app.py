@@ -214,14 +214,15 @@ def build_app(
     outbox = (
         cast(Store, ClaimedOutbox(store, replica_id, cluster.lease_ttl)) if shared_db else store
     )
+    # Stories, stances and charts need a store that keeps them (SqlStore does).
+    analysis_store = store if isinstance(store, AnalysisStore) else None
     dispatcher = Dispatcher(
         outbox,
         senders,
         clock,
         DispatchPolicy(max_alert_age=timedelta(seconds=settings.delivery.max_alert_age)),
+        stories=analysis_store,
     )
-    # Stories, stances and charts need a store that keeps them (SqlStore does).
-    analysis_store = store if isinstance(store, AnalysisStore) else None
     stances = RuleStanceExtractor() if analysis_store is not None else None
     analysis = (
         AnalysisStep(store, analysis_store, MinHashStoryClusterer(), stances)

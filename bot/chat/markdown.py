@@ -12,6 +12,7 @@ from bot.core.messages import (
     Attachment,
     DigestMessage,
     ErrorReply,
+    FollowUpMessage,
     ItemLine,
     Message,
     NoticeMessage,
@@ -80,6 +81,9 @@ def render(message: Message) -> str:
         case AlertMessage(line=line):
             body = item_markdown(line)
             return "\n".join([f"🔔 Alert {badges(line.topics)}", *body])
+        case FollowUpMessage(line=line, story=story):
+            head = f"↳ Also reported, story of #{story.line.item_id} “{escape(story.line.title)}”"
+            return "\n".join([head, *item_markdown(line)])
         case DigestMessage():
             return render_digest(message)
         case NoticeMessage(text=text):

@@ -9,6 +9,7 @@ write them is logged, never fatal to the poll (the items simply stay outside any
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,6 +65,13 @@ def merge_windows(
         else:
             spans.append((start, end))
     return spans
+
+
+def followup(alert: PendingDelivery) -> PendingDelivery:
+    """The follow-up that replaces an alert for a later source of an already alerted story."""
+    return dataclasses.replace(
+        alert, kind="followup", dedupe_key=f"followup:{alert.channel_ref}:{{item_id}}"
+    )
 
 
 class AnalysisStep:
@@ -135,7 +143,8 @@ class AnalysisStep:
     def without_repeats(
         self, prepared: PreparedAnalysis, deliveries: Sequence[Sequence[PendingDelivery]]
     ) -> list[list[PendingDelivery]]:
-        """Drop alerts to channels that already have one for the item's story.
+        """Turn alerts to channels that already have one for the item's story into follow-ups
+        (a later source, sent with the first alert instead of as a new one).
 
         Stored stories count every alert not failed for good (sent, queued or folded into a
         digest); within the poll, the earliest published item of a new story keeps its alerts.
@@ -153,7 +162,10 @@ class AnalysisStep:
         kept: list[list[PendingDelivery]] = [list(d) for d in deliveries]
         for index in prepared.order:
             seen = alerted.setdefault(story_key(prepared.records[index]), set())
-            kept[index] = [d for d in kept[index] if d.kind != "alert" or d.channel_ref not in seen]
+            kept[index] = [
+                followup(d) if d.kind == "alert" and d.channel_ref in seen else d
+                for d in kept[index]
+            ]
             seen.update(d.channel_ref for d in kept[index] if d.kind == "alert")
         return kept
 

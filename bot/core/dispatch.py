@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,9 +11,9 @@ from datetime import timedelta
 
 from bot.core.digest import digest_from_payload
 from bot.core.errors import DeliveryError
-from bot.core.messages import AlertMessage, ItemLine, Message, NoticeMessage
+from bot.core.messages import AlertMessage, FollowUpMessage, ItemLine, Message, NoticeMessage
 from bot.core.models import Delivery
-from bot.core.ports import ChatSender, Clock, Store
+from bot.core.ports import AnalysisStore, ChatSender, Clock, Store
 
 log = logging.getLogger("watchbot.dispatch")
 
@@ -37,6 +38,12 @@ class DispatchReport:
     folded: int = 0
 
 
+def topic_of(delivery: Delivery) -> str | None:
+    """The first topic an alert or follow-up was routed for."""
+    topics = delivery.payload.get("topics")
+    return str(topics[0]) if isinstance(topics, list) and topics else None
+
+
 class Dispatcher:
     """Sends due deliveries through the sender owning each channel's platform prefix."""
 
@@ -46,11 +53,13 @@ class Dispatcher:
         senders: Mapping[str, ChatSender],
         clock: Clock,
         policy: DispatchPolicy | None = None,
+        stories: AnalysisStore | None = None,
     ) -> None:
         self.store = store
         self.senders = senders
         self.clock = clock
         self.policy = policy or DispatchPolicy()
+        self.stories = stories  # story membership, to find the alert a follow-up goes with
         # The daemon flushes after each poll and on its own tick; overlapping flushes would both
         # send a delivery that neither has marked sent yet.
         self._flushing = asyncio.Lock()
@@ -61,12 +70,58 @@ class Dispatcher:
             item = self.store.get_item(delivery.item_ids[0]) if delivery.item_ids else None
             if item is None:
                 return None
-            topics = delivery.payload.get("topics")
-            topic = topics[0] if isinstance(topics, list) and topics else None
-            return AlertMessage(line=ItemLine.from_item(item, str(topic) if topic else None))
+            return AlertMessage(line=ItemLine.from_item(item, topic_of(delivery)))
+        if delivery.kind == "followup":
+            return self.followup_for(delivery)
         if delivery.kind == "digest":
             return digest_from_payload(self.store, delivery.payload, delivery.item_ids)
         return NoticeMessage(text=str(delivery.payload.get("text", "")))
+
+    def followup_for(self, delivery: Delivery) -> FollowUpMessage | None:
+        """The follow-up for a later source: its line, and the story's first alert in this
+        channel with every source so far. None when that alert was never posted (folded into a
+        digest, failed) or the item has gone: the digest then lists the source instead."""
+        item = self.store.get_item(delivery.item_ids[0]) if delivery.item_ids else None
+        if item is None or self.stories is None:
+            return None
+        story_id = self.stories.story_of([item.id]).get(item.id)
+        if story_id is None:
+            return None
+        members = sorted(
+            self.stories.story_members([story_id]).get(story_id, []),
+            key=lambda m: (m.published_at, m.item_id),
+        )
+        for member in members:
+            parent = next(
+                (
+                    d
+                    for d in self.store.deliveries_for_item(member.item_id)
+                    if d.kind == "alert"
+                    and d.channel_ref == delivery.channel_ref
+                    and d.status == "sent"
+                    and d.external_id
+                ),
+                None,
+            )
+            first = self.store.get_item(member.item_id) if parent is not None else None
+            if parent is None or parent.external_id is None or first is None:
+                continue
+            topic = topic_of(parent)
+            # Sources known now, in publication order, up to and including this one; a resend
+            # after a crash renders the same list, so the edit is the same edit.
+            also: list[str] = []
+            for m in members:
+                if m.item_id != first.id and m.source not in also and m.source != first.source:
+                    also.append(m.source)
+                if m.item_id == item.id:
+                    break
+            story = ItemLine.from_item(first, topic)
+            return FollowUpMessage(
+                line=ItemLine.from_item(item, topic_of(delivery)),
+                story=AlertMessage(line=dataclasses.replace(story, also=tuple(also))),
+                parent_id=parent.external_id,
+            )
+        return None
 
     async def flush(self, limit: int = 100) -> DispatchReport:
         """Send due deliveries oldest first, one flush at a time. A channel whose oldest pending
@@ -95,7 +150,7 @@ class Dispatcher:
             report.failed += 1
             return True
         if (
-            delivery.kind == "alert"
+            delivery.kind in ("alert", "followup")
             and delivery.created_at is not None
             and now - delivery.created_at > self.policy.max_alert_age
         ):
@@ -104,6 +159,11 @@ class Dispatcher:
             report.folded += 1
             return True
         message = self.message_for(delivery)
+        if message is None and delivery.kind == "followup":
+            # No posted alert to go with: the source is listed in the next digest instead.
+            self.store.mark_folded(delivery.id, now)
+            report.folded += 1
+            return True
         if message is None:
             self.store.mark_failed(delivery.id, "item no longer stored", now)
             report.failed += 1

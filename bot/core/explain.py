@@ -9,20 +9,33 @@ from bot.core.messages import TextReply
 from bot.core.models import TOPIC_TITLES, TOPICS, Channel, Item
 from bot.core.ports import Store
 
+_ALERT_STATES = {
+    "sent": "alerted",
+    "pending": "alert queued",
+    "failed": "alert failed",
+    "folded": "alert folded into the digest (too old when it could be sent)",
+}
+_FOLLOWUP_STATES = {
+    "sent": "a later source of a story already alerted: added to that alert, not alerted again",
+    "pending": "a later source of a story already alerted: queued to be added to that alert",
+    "failed": "a later source of a story already alerted: adding it to that alert failed",
+    "folded": "a later source of a story already alerted: listed in the digest (the first "
+    "alert was not posted, or this came too late)",
+}
+
 
 def _delivery_lines(store: Store, item: Item, channels: Sequence[Channel]) -> list[str]:
-    deliveries = {d.channel_ref: d for d in store.deliveries_for_item(item.id) if d.kind == "alert"}
+    deliveries = {
+        d.channel_ref: d
+        for d in store.deliveries_for_item(item.id)
+        if d.kind in ("alert", "followup")
+    }
     c = item.classification
     lines = []
     for ch in channels:
         d = deliveries.get(ch.ref)
         if d is not None:
-            state = {
-                "sent": "alerted",
-                "pending": "alert queued",
-                "failed": "alert failed",
-                "folded": "alert folded into the digest (too old when it could be sent)",
-            }
+            state = _FOLLOWUP_STATES if d.kind == "followup" else _ALERT_STATES
             lines.append(f"{ch.name}: {state[d.status]}" + (f" ({d.error})" if d.error else ""))
             continue
         if item.duplicate_of is not None:

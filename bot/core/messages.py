@@ -77,6 +77,17 @@ class AlertMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUpMessage:
+    """A later source of a story the channel was already alerted to. It goes with the first
+    alert rather than as a new one: a thread reply under it on Slack, an edit of it on Discord,
+    an indented line on the console."""
+
+    line: ItemLine  # the new source
+    story: AlertMessage  # the first alert, with every source so far in `line.also`
+    parent_id: str  # the platform's id of the first alert's message (Slack ts, Discord id)
+
+
+@dataclass(frozen=True, slots=True)
 class DigestSection:
     """The items of one topic in a digest, best first."""
 
@@ -148,9 +159,18 @@ class TableReply:
     attachments: tuple[Attachment, ...] = ()  # e.g. the chart of `status chart`
 
 
-Message = AlertMessage | DigestMessage | NoticeMessage | TextReply | ErrorReply | TableReply
+Message = (
+    AlertMessage
+    | FollowUpMessage
+    | DigestMessage
+    | NoticeMessage
+    | TextReply
+    | ErrorReply
+    | TableReply
+)
 ALL_MESSAGE_TYPES: tuple[type, ...] = (
     AlertMessage,
+    FollowUpMessage,
     DigestMessage,
     NoticeMessage,
     TextReply,

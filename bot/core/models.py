@@ -13,7 +13,7 @@ TOPIC_TITLES: dict[str, str] = {
 }
 
 FeedKind = Literal["rss", "local"]  # "local": a file or folder on disk (seeds, `watchbot ingest`)
-DeliveryKind = Literal["alert", "digest", "notice"]
+DeliveryKind = Literal["alert", "followup", "digest", "notice"]
 DeliveryStatus = Literal["pending", "sent", "failed", "folded"]
 
 

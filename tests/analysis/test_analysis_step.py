@@ -106,9 +106,16 @@ def test_alerts_are_kept_once_per_story_and_channel() -> None:
     ]
     assert prepared.later_sources == 1
     kept = s.without_repeats(prepared, [[alert("slack:C1"), alert("discord:9")]] * 3)
-    refs = [[d.channel_ref for d in ds] for ds in kept]
-    # "b" joins the summit story: only the channel not yet alerted; "d" (earlier) leads "other".
-    assert refs == [["discord:9"], [], ["slack:C1", "discord:9"]]
+    refs = [[(d.kind, d.channel_ref) for d in ds] for ds in kept]
+    # "b" joins the summit story: an alert only where the story has none, a follow-up where it
+    # has; "d" (earlier) leads "other", so "c" follows up on it in both channels.
+    assert refs == [
+        [("followup", "slack:C1"), ("alert", "discord:9")],
+        [("followup", "slack:C1"), ("followup", "discord:9")],
+        [("alert", "slack:C1"), ("alert", "discord:9")],
+    ]
+    assert kept[0][0].dedupe_key == "followup:slack:C1:{item_id}"
+    assert kept[0][0].payload == alert("slack:C1").payload  # routed for the same topics
 
 
 def test_a_storage_failure_after_the_poll_is_logged_not_raised(

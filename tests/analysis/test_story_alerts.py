@@ -1,4 +1,5 @@
-"""The pipeline with stories: a later source of a story is stored and listed, never alerted."""
+"""The pipeline with stories: a later source of a story is stored, listed, and sent with the first
+alert as a follow-up, never as a second alert."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.chat.markdown import render
+from bot.core.errors import DeliveryError
 from bot.core.ports import AnalysisStore
 from tests.ingest.feedserver import FeedServer
+from tests.test_commands import USER
 from tests.test_pipeline import OFFTOPIC, harness, rss
 
 WIRE = (
@@ -63,6 +67,11 @@ async def test_second_source_of_a_story_does_not_alert_again(
     sent = alerts(h.sender.messages)
     assert len(sent) == 2 and "Zakharova" in sent[1]  # the rewrite did not alert
     assert all("No American soldiers" not in text for text in sent)
+    # It went with the first alert instead, naming that alert's story.
+    followups = [(k, t) for _r, k, t in h.sender.messages if k.startswith("followup:")]
+    assert len(followups) == 1
+    key, text = followups[0]
+    assert "No American soldiers" in text and "Hegseth: no US troops" in text
 
     store = h.app.store
     assert isinstance(store, AnalysisStore)
@@ -79,6 +88,41 @@ async def test_second_source_of_a_story_does_not_alert_again(
     lines = [line for s in digest.sections for line in s.lines]
     story = [line for line in lines if first.id in (line.item_id, *line.folded)]
     assert len(story) == 1 and story[0].also == ("feed1",) and digest.item_count == len(lines) + 1
+
+    # The follow-up message carries the first alert's id and every source so far; `why` says so.
+    (delivery,) = [d for d in store.deliveries_for_item(later.id) if d.kind == "followup"]
+    assert delivery.status == "sent" and key == delivery.dedupe_key
+    message = h.app.dispatcher.followup_for(delivery)
+    assert message is not None
+    (parent,) = [d for d in store.deliveries_for_item(first.id) if d.kind == "alert"]
+    assert message.parent_id == parent.external_id
+    assert message.story.line.item_id == first.id and message.story.line.also == ("feed1",)
+    assert message.line.item_id == later.id
+    why = render(await h.app.commands.execute(f"why {later.id}", USER))
+    assert "later source of a story already alerted: added to that alert" in why
+    await h.app.aclose()
+
+
+async def test_a_later_source_is_folded_when_the_first_alert_was_never_posted(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    wire = server.serve("/wire.xml", rss(OFFTOPIC))
+    paper = server.serve("/paper.xml", rss(OFFTOPIC))
+    h = await harness(tmp_path, [wire, paper])
+    await h.cycle()
+    server.serve("/wire.xml", rss(OFFTOPIC, WIRE))
+    h.clock.advance(minutes=5)
+    h.sender.fail_with = DeliveryError("channel gone", permanent=True)
+    await h.cycle()  # the first alert fails for good
+    h.sender.fail_with = None
+    server.serve("/paper.xml", rss(OFFTOPIC, REWRITE))
+    h.clock.advance(minutes=30)
+    await h.cycle()
+    store = h.app.store
+    later = next(i for i in store.recent_items(10) if i.title == REWRITE[2])
+    # A failed first alert does not count as alerted: the rewrite alerts on its own.
+    kinds = {d.kind: d.status for d in store.deliveries_for_item(later.id)}
+    assert kinds == {"alert": "sent"}
     await h.app.aclose()
 
 
