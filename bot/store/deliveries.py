@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -21,17 +23,28 @@ _CONFIG_FIELDS = tuple(
 )
 
 
+def config_hash(channel: Channel) -> str:
+    """Fingerprint of the fields configuration sets on a channel."""
+    fields = {k: v for k, v in rows.channel_values(channel).items() if k != "last_digest_at"}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
 class DeliveryStore(SqlBase):
     """Channel and delivery methods of the Store port."""
 
     # channels
 
     def sync_channels(self, channels_: Sequence[Channel]) -> None:
-        """Upsert configured channels by ref; configuration overwrites every field but
-        last_digest_at. Channels missing from the list are kept."""
-        values = [rows.channel_values(c) for c in channels_]
+        """Upsert configured channels by ref. A channel whose config entry changed since it was
+        last applied (or is new) takes every field from it but last_digest_at; one whose entry
+        is unchanged keeps what chat commands set since. Channels missing from the list are
+        kept."""
+        values = [{**rows.channel_values(c), "config_hash": config_hash(c)} for c in channels_]
         with self._write("syncing configured channels") as conn:
-            upsert(conn, channels, values, "ref", _CONFIG_FIELDS)
+            stored = conn.execute(select(channels.c.ref, channels.c.config_hash))
+            applied: dict[str, str | None] = {ref: digest for ref, digest in stored}
+            changed = [v for v in values if applied.get(v["ref"], "") != v["config_hash"]]
+            upsert(conn, channels, changed, "ref", (*_CONFIG_FIELDS, "config_hash"))
 
     def list_channels(self) -> list[Channel]:
         """Every channel, by ref."""

@@ -126,6 +126,8 @@ channels = Table(
     Column("last_digest_at", UtcDateTime),
     Column("subscribed", Boolean, nullable=False, server_default=true()),
     Column("webhook_env", Text),
+    # Fingerprint of the config file's entry as last applied (bot.store.deliveries).
+    Column("config_hash", Text),
 )
 
 deliveries = Table(

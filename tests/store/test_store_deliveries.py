@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from typing import get_args
 
@@ -145,6 +146,23 @@ def test_sync_channels_config_wins_but_keeps_last_digest_at(store: SqlStore) -> 
     assert c1.subscribed and c1.last_digest_at == at(30)
     assert channels["discord:9"].topics == ("troops",)
     assert store.get_channel("slack:NOPE") is None
+
+
+def test_sync_channels_keeps_chat_changes_while_the_config_entry_is_unchanged(
+    store: SqlStore,
+) -> None:
+    configured = Channel("slack:C1", "news", threshold=0.8, digest_cron="0 8 * * *")
+    store.sync_channels([configured])
+    # `/watch alerts off`, then `/watch unsubscribe`, then a restart with the same file.
+    store.save_channel(dataclasses.replace(configured, alerts=False, subscribed=False))
+    store.sync_channels([configured])
+    kept = store.get_channel("slack:C1")
+    assert kept is not None and (kept.alerts, kept.subscribed) == (False, False)
+    # The admin edits the channel's entry in the file: the file wins again.
+    store.sync_channels([dataclasses.replace(configured, threshold=0.7)])
+    edited = store.get_channel("slack:C1")
+    assert edited is not None
+    assert (edited.alerts, edited.subscribed, edited.threshold) == (True, True, 0.7)
 
 
 def test_save_channel_round_trips_every_field(store: SqlStore) -> None:
