@@ -135,3 +135,30 @@ async def test_one_poll_with_two_sources_alerts_once(tmp_path: Path, server: Fee
     await h.cycle()
     assert len(alerts(h.sender.messages)) == 1
     await h.app.aclose()
+
+
+async def test_a_later_source_of_a_folded_alert_is_folded_too(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    wire = server.serve("/wire.xml", rss(OFFTOPIC))
+    paper = server.serve("/paper.xml", rss(OFFTOPIC))
+    h = await harness(tmp_path, [wire, paper])
+    await h.cycle()
+    server.serve("/wire.xml", rss(OFFTOPIC, WIRE))
+    h.clock.advance(minutes=5)
+    h.sender.fail_with = DeliveryError("chat API down", retry_after=5.0)
+    await h.cycle()  # the first alert waits for its retry...
+    h.sender.fail_with = None
+    h.clock.advance(hours=7)
+    await h.app.flush()  # ...until it is too old to send: folded into the digest
+    server.serve("/paper.xml", rss(OFFTOPIC, REWRITE))
+    h.clock.advance(minutes=5)
+    await h.cycle()
+    store = h.app.store
+    by_title = {i.title: i for i in store.recent_items(10)}
+    assert [d.status for d in store.deliveries_for_item(by_title[WIRE[2]].id)] == ["folded"]
+    # No posted alert to go with: the later source waits for the digest as well.
+    later = store.deliveries_for_item(by_title[REWRITE[2]].id)
+    assert [(d.kind, d.status) for d in later] == [("followup", "folded")]
+    assert h.sender.messages == []
+    await h.app.aclose()
