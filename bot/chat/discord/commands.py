@@ -230,8 +230,9 @@ def build_watch_group(runner: CommandRunner, suggest: Suggestions) -> app_comman
         await run(interaction, command_line("why", item))
 
     @watch.command(name="status", description=COMMANDS["status"][1])
-    async def status(interaction: discord.Interaction) -> None:
-        await run(interaction, "status")
+    @app_commands.describe(chart="Attach a chart of items per day by topic")
+    async def status(interaction: discord.Interaction, chart: bool = False) -> None:
+        await run(interaction, command_line("status", "chart" if chart else None))
 
     @watch.command(name="feedback", description=COMMANDS["feedback"][1])
     @app_commands.describe(

@@ -2,24 +2,28 @@
 
 Every renderer returns a list of `Rendered` messages (only digests may need several). An unknown
 message type is a bug and raises TypeError. Feed text is escaped with `text.escape_feed`; times
-are Discord timestamps (`<t:…:f>`), shown in each reader's own time zone.
+are Discord timestamps (`<t:…:f>`), shown in each reader's own time zone. Charts travel as
+`Rendered.files` (uploaded by the sender) and are shown inside the last embed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import discord
 
+from bot.chat.discord.files import inline_image
 from bot.chat.discord.split import LIMITS, EmbedDraft, SectionText, pack
 from bot.chat.discord.text import clip, escape_feed, escape_reply, fit, safe_url
 from bot.chat.markdown import when
 from bot.core.messages import (
     AlertMessage,
+    Attachment,
     DigestMessage,
     ErrorReply,
+    FollowUpMessage,
     ItemLine,
     NoticeMessage,
     TableReply,
@@ -32,6 +36,7 @@ NEUTRAL = 0x64748B
 ERROR = 0xDC2626
 NOTICE = 0xF59E0B
 ALERT_FOOTER = "Watchbot alert · item #{item_id} · react 👍 or 👎 to rate it"
+ALSO_REPORTED = "Also reported by"
 
 # Raw feed text is cut to these lengths before escaping so one digest item always fits an embed.
 _TITLE_RAW, _SOURCE_RAW, _REASON_RAW, _URL_MAX = 200, 80, 300, 600
@@ -39,12 +44,14 @@ _TITLE_RAW, _SOURCE_RAW, _REASON_RAW, _URL_MAX = 200, 80, 300, 600
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """One Discord message: optional text, its embeds, and whether only the caller sees it."""
+    """One Discord message: optional text, its embeds, whether only the caller sees it, and
+    the files to upload with it."""
 
     content: str | None
     embeds: tuple[discord.Embed, ...]
     ephemeral: bool = False
     item_ids: tuple[int, ...] = ()  # the items it shows, in order (alerts and digests)
+    files: tuple[Attachment, ...] = ()  # charts; the sender turns them into discord.File
 
 
 def colour_of(topics: tuple[str, ...]) -> int:
@@ -78,9 +85,36 @@ def render_alert(message: AlertMessage) -> list[Rendered]:
     embed.add_field(name="Outlet", value=fit(line.source, LIMITS.field_value) or "—")
     embed.add_field(name="Topics", value=topic_badges(line))
     embed.add_field(name="Published", value=stamp(line.published_at))
+    if line.also:
+        embed.add_field(name=ALSO_REPORTED, value=outlets(line.also), inline=False)
     embed.set_footer(text=ALERT_FOOTER.format(item_id=line.item_id))
     topic = TOPIC_TITLES.get(line.topics[0], "News") if line.topics else "News"
     return [Rendered(f"🔔 **{topic}** alert", (embed,), False, (line.item_id,))]
+
+
+def outlets(sources: tuple[str, ...], limit: int = LIMITS.field_value) -> str:
+    """Outlet names, escaped and comma-separated; when they do not fit in `limit`, as many as
+    fit whole followed by `and N more` (an outlet name is never cut in two)."""
+    names = [_short(s, _SOURCE_RAW) for s in sources if s.strip()]
+    for kept in range(len(names), 0, -1):
+        rest = len(names) - kept
+        text = ", ".join(names[:kept]) + (f" and {rest} more" if rest else "")
+        if len(text) <= limit:
+            return text
+    return f"{len(names)} outlets" if names else "—"
+
+
+def render_followup(message: FollowUpMessage) -> list[Rendered]:
+    """A later source of a story: the story's first alert again, now listing every source.
+
+    The sender edits the first alert's message to these embeds (its content line stays); the
+    content here is shown only when that message has gone and this is posted as a new one.
+    """
+    [alert] = render_alert(message.story)
+    source = _short(message.line.source, _SOURCE_RAW) or "another outlet"
+    content = f"↪️ Also reported by **{source}** (item `#{message.line.item_id}`)"
+    shown = (message.story.line.item_id, message.line.item_id)
+    return [Rendered(clip(content, LIMITS.content), alert.embeds, False, shown)]
 
 
 def _short(raw: str, limit: int) -> str:
@@ -107,7 +141,8 @@ def render_digest(digest: DigestMessage) -> list[Rendered]:
     """Embeds per topic section, split across messages within Discord's limits.
 
     The first message carries the header (title, item count, window); every message ends with
-    a footer `part i/n`. Items keep their order; none is cut or repeated.
+    a footer `part i/n`. Items keep their order; none is cut or repeated. The chart of a weekly
+    digest is uploaded with the last message and shown inside its last embed, below the items.
     """
     sections = [
         SectionText(
@@ -146,6 +181,10 @@ def render_digest(digest: DigestMessage) -> list[Rendered]:
                 shown,
             )
         )
+    if digest.attachments:
+        last = out[-1]
+        inline_image(last.embeds[-1], digest.attachments)
+        out[-1] = replace(last, files=digest.attachments)
     return out
 
 
@@ -203,7 +242,8 @@ def table_text(table: TableReply, budget: int) -> str:
 
 
 def render_table(table: TableReply) -> list[Rendered]:
-    """Title, the rows as an aligned code block (cut to fit with a count), then the footer."""
+    """Title, the rows as an aligned code block (cut to fit with a count), then the footer;
+    a chart (`status chart`) is uploaded with it and shown below."""
     footer = clip(escape_reply(table.footer), 1500) if table.footer else ""
     budget = LIMITS.description - len(footer) - 2
     description = table_text(table, budget) + (f"\n\n{footer}" if footer else "")
@@ -212,11 +252,13 @@ def render_table(table: TableReply) -> list[Rendered]:
         description=description,
         colour=NEUTRAL,
     )
-    return [Rendered(None, (embed,), table.ephemeral)]
+    inline_image(embed, table.attachments)  # `status chart`: the chart below the table
+    return [Rendered(None, (embed,), table.ephemeral, files=table.attachments)]
 
 
 RENDERERS: dict[type, Callable[[object], list[Rendered]]] = {
     AlertMessage: render_alert,  # type: ignore[dict-item]
+    FollowUpMessage: render_followup,  # type: ignore[dict-item]
     DigestMessage: render_digest,  # type: ignore[dict-item]
     TextReply: render_text,  # type: ignore[dict-item]
     ErrorReply: render_error,  # type: ignore[dict-item]

@@ -23,13 +23,17 @@ PERMANENT_CODES: dict[int, str] = {
     "environment variable",
     50001: "missing access (50001): the bot cannot see this channel; invite it to the server and "
     "allow View Channel there",
-    50013: "missing permissions (50013): give the bot Send Messages and Embed Links in this "
-    "channel",
+    50013: "missing permissions (50013): give the bot Send Messages, Embed Links and Attach "
+    "Files (charts) in this channel",
     50027: "invalid webhook token (50027): the webhook URL is wrong or was regenerated; update the "
     "environment variable",
     50008: "cannot send messages in a non-text channel (50008): point the channel at a text "
     "channel",
 }
+# A message we meant to edit cannot be: it was deleted (10008), or it is not ours to edit
+# (50005: e.g. posted by the bot and now edited through the channel's webhook). Follow-ups then
+# post a new message instead of failing.
+CANNOT_EDIT_CODES = frozenset({10008, 50005})
 # Codes Discord uses for temporary write limits (slowmode, channel write limit).
 TEMPORARY_CODES = {20016: 10.0, 20028: 10.0}
 
@@ -40,6 +44,11 @@ def _retry_after_header(exc: discord.HTTPException) -> float | None:
         return float(value) if value is not None else None
     except (AttributeError, ValueError):
         return None
+
+
+def cannot_edit(exc: BaseException) -> bool:
+    """True when `exc` says the message to edit is gone or not ours (see CANNOT_EDIT_CODES)."""
+    return isinstance(exc, discord.HTTPException) and exc.code in CANNOT_EDIT_CODES
 
 
 def translate(exc: BaseException, where: str) -> DeliveryError:

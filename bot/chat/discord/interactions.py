@@ -16,6 +16,7 @@ from typing import Any
 import discord
 
 from bot.chat.discord.embeds import Rendered, render
+from bot.chat.discord.files import to_files
 from bot.core.commands import ADMIN_COMMANDS, CommandContext, CommandRouter
 from bot.core.messages import ErrorReply
 
@@ -90,7 +91,8 @@ class CommandRunner:
         *,
         deferred_public: bool | None,
     ) -> None:
-        """Send the parts: as the response, or as follow-ups after a defer.
+        """Send the parts: as the response, or as follow-ups after a defer; files go with
+        their part (both accept multipart uploads).
 
         After a defer the first follow-up replaces the "thinking…" message and keeps its
         visibility; when the reply wants the other one (an error after a public defer), the
@@ -104,6 +106,8 @@ class CommandRunner:
             }
             if part.content:
                 kwargs["content"] = part.content
+            if part.files:  # a chart (`status chart`, a weekly digest): uploaded with the reply
+                kwargs["files"] = to_files(part.files)
             if not interaction.response.is_done():
                 await interaction.response.send_message(**kwargs)
                 continue

@@ -9,6 +9,13 @@ already has (Discord remembers nonces for a few minutes). Each part of a multi-m
 its own key (`key#2`…), and parts already sent by this process are not sent again when a later
 part fails. Webhooks have no nonce: a crash between Discord's answer and our record can repeat
 a message there.
+
+A follow-up (a later source of a story) edits the story's first alert so its embed lists every
+source: an edit is naturally idempotent, a resend applies the same edit. When that message has
+gone, the follow-up is posted as a new message instead (bot: with the key's nonce).
+
+Charts go out as file uploads with their message (multipart/form-data); each attempt builds fresh
+discord.File objects, and the part carrying them keeps its nonce like any other.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Coroutine, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
@@ -26,14 +33,17 @@ import discord
 from bot.chat.discord.api import fail_fast, fail_fast_trace
 from bot.chat.discord.client import MAX_RATE_LIMIT_WAIT_S, BotSession
 from bot.chat.discord.embeds import Rendered, render
-from bot.chat.discord.errors import translate
+from bot.chat.discord.errors import cannot_edit, translate
+from bot.chat.discord.files import to_files
 from bot.chat.discord.webhooks import WebhookRef, webhook_from_env
 from bot.core.errors import DeliveryError
+from bot.core.messages import FollowUpMessage
 from bot.core.models import Channel
 
 log = logging.getLogger("watchbot.discord")
 NO_MENTIONS = discord.AllowedMentions.none()
 _REMEMBERED_PARTS = 2000
+T = TypeVar("T")
 
 
 def nonce_for(key: str) -> str:
@@ -67,7 +77,10 @@ class DiscordSender:
         self._sent: OrderedDict[str, str] = OrderedDict()
 
     async def send(self, channel: Channel, message: object, *, idempotency_key: str) -> str | None:
-        """Render and post `message`; returns the id of the first Discord message."""
+        """Render and post `message`; returns the id of the first Discord message (for a
+        follow-up: the edited alert's id, or the new message's when that alert has gone)."""
+        if isinstance(message, FollowUpMessage):
+            return await self.follow_up(channel, message, idempotency_key=idempotency_key)
         parts = render(message)
         ids: list[str] = []
         for index, part in enumerate(parts):
@@ -83,6 +96,41 @@ class DiscordSender:
         )
         return ids[0] if ids else None
 
+    async def follow_up(
+        self, channel: Channel, message: FollowUpMessage, *, idempotency_key: str
+    ) -> str:
+        """Edit the story's first alert to list every source; post anew if it has gone.
+
+        Nothing is remembered: re-applying the edit is harmless, and the fallback post carries
+        the key's nonce, so a resend after a crash returns the message already posted.
+        """
+        [part] = render(message)
+        edited = await self.edit(channel, message.parent_id, part)
+        if edited is not None:
+            log.info("discord.edited", extra={"channel": channel.ref, "message_id": edited})
+            return edited
+        log.info(
+            "discord.followup_posted_anew",
+            extra={"channel": channel.ref, "parent": message.parent_id},
+        )
+        return await self.post(channel, part, nonce=nonce_for(idempotency_key))
+
+    async def edit(self, channel: Channel, message_id: str, part: Rendered) -> str | None:
+        """Replace the embeds of a message posted to `channel` (its content line stays).
+
+        Returns its id, or None when there is nothing we can edit: the message was deleted, is
+        not ours, or `message_id` is no Discord id. Other failures: DeliveryError.
+        """
+        if not message_id.isdigit():
+            return None
+        if channel.webhook_env:
+            hook = webhook_from_env(channel.webhook_env, self.environ, extra_host=self.api_host)
+            call = self._edit_webhook(hook, int(message_id), part)
+            return await self._guarded(call, f"the webhook in {hook.env}")
+        channel_id = self._channel_id(channel)
+        call = self._edit_bot(channel_id, int(message_id), part)
+        return await self._guarded(call, f"channel {channel_id}")
+
     async def post(self, channel: Channel, part: Rendered, *, nonce: str) -> str:
         """Post one rendered message; DeliveryError on any failure."""
         if channel.webhook_env:
@@ -92,8 +140,8 @@ class DiscordSender:
         channel_id = self._channel_id(channel)
         return await self._guarded(self._post_bot(channel_id, part, nonce), f"channel {channel_id}")
 
-    async def _guarded(self, call: Coroutine[Any, Any, str], where: str) -> str:
-        """Await one post with the time limit and fail-fast hooks; failures → DeliveryError."""
+    async def _guarded(self, call: Coroutine[Any, Any, T], where: str) -> T:
+        """Await one request with the time limit and fail-fast hooks; failures → DeliveryError."""
         try:
             with fail_fast():
                 async with asyncio.timeout(self.timeout_s):
@@ -113,32 +161,61 @@ class DiscordSender:
             )
         return int(target)
 
-    async def _post_bot(self, channel_id: int, part: Rendered, nonce: str) -> str:
+    async def _client(self, channel_id: int) -> discord.Client:
         if self.bot is None:
             raise DeliveryError(
                 f"channel {channel_id} posts as the bot but DISCORD_TOKEN is not set; "
                 "set it, or give the channel a webhook_env",
                 permanent=True,
             )
-        client = await self.bot.ensure_login()
+        return await self.bot.ensure_login()
+
+    async def _post_bot(self, channel_id: int, part: Rendered, nonce: str) -> str:
+        client = await self._client(channel_id)
         target = client.get_partial_messageable(channel_id)
         sent = await target.send(
             content=part.content,
             embeds=list(part.embeds),
+            files=to_files(part.files) or discord.utils.MISSING,
             allowed_mentions=NO_MENTIONS,
             nonce=nonce,  # discord.py adds enforce_nonce=true to every nonce it sends
         )
         return str(sent.id)
 
+    async def _edit_bot(self, channel_id: int, message_id: int, part: Rendered) -> str | None:
+        client = await self._client(channel_id)
+        message = client.get_partial_messageable(channel_id).get_partial_message(message_id)
+        try:
+            edited = await message.edit(embeds=list(part.embeds), allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            if cannot_edit(exc):
+                return None
+            raise
+        return str(edited.id)
+
+    def _webhook(self, hook: WebhookRef) -> discord.Webhook:
+        return discord.Webhook.partial(hook.id, hook.token, session=self._http())
+
     async def _post_webhook(self, hook: WebhookRef, part: Rendered) -> str:
-        webhook = discord.Webhook.partial(hook.id, hook.token, session=self._http())
-        sent = await webhook.send(
+        sent = await self._webhook(hook).send(
             content=part.content or discord.utils.MISSING,
             embeds=list(part.embeds),
+            files=to_files(part.files) or discord.utils.MISSING,
             allowed_mentions=NO_MENTIONS,
             wait=True,
         )
         return str(sent.id)
+
+    async def _edit_webhook(self, hook: WebhookRef, message_id: int, part: Rendered) -> str | None:
+        try:
+            edited = await self._webhook(hook).edit_message(
+                message_id, embeds=list(part.embeds), allowed_mentions=NO_MENTIONS
+            )
+        except discord.HTTPException as exc:
+            if cannot_edit(exc):
+                return None
+            raise
+        return str(edited.id)
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:

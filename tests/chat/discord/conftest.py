@@ -7,7 +7,7 @@ import copy
 import itertools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import discord.http
 import pytest
@@ -16,8 +16,17 @@ from pydantic import SecretStr
 
 from bot.app import App, build_app
 from bot.chat.discord.adapter import DiscordAdapter
-from bot.config import ChannelConfig, DiscordConfig, HttpConfig, Secrets, SeedsConfig, Settings
+from bot.config import (
+    ChannelConfig,
+    DiscordConfig,
+    HttpConfig,
+    Secrets,
+    SeedsConfig,
+    Settings,
+    StorageConfig,
+)
 from bot.core.models import Candidate, Classification, PendingDelivery
+from bot.core.ports import ItemAnalysis
 from bot.store.sql import SqlStore
 from tests.chat.discord.fake_discord import (
     APP_ID,
@@ -53,9 +62,13 @@ class FakeClassifier:
         return [self.classify(t, x) for t, x in docs]
 
 
-def settings_for(fake: FakeDiscord, *, admins: Sequence[str] = ()) -> Settings:
-    """Two Discord channels (bot mode and webhook mode) pointed at the fake."""
+def settings_for(
+    fake: FakeDiscord, *, admins: Sequence[str] = (), database: str | None = None
+) -> Settings:
+    """Two Discord channels (bot mode and webhook mode) pointed at the fake; `database` is
+    the store's URL (charts are written beside a SQLite file, so not into the work tree)."""
     return Settings(
+        storage=StorageConfig(url=database) if database else StorageConfig(),
         seeds=SeedsConfig(enabled=False),
         http=HttpConfig(allow_private_networks=True),
         channels=[
@@ -103,20 +116,26 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def store(tmp_path: Any) -> Iterator[SqlStore]:
+def database(tmp_path: Any) -> str:
+    """The URL of the test's SQLite file."""
+    return f"sqlite:///{tmp_path / 'watchbot.db'}"
+
+
+@pytest.fixture
+def store(database: str) -> Iterator[SqlStore]:
     """A real SqlStore on a SQLite file."""
-    s = SqlStore(f"sqlite:///{tmp_path / 'watchbot.db'}")
+    s = SqlStore(database)
     yield s
     s.close()
 
 
 @pytest.fixture
 async def app(
-    fake: FakeDiscord, store: SqlStore, clock: FakeClock, discord_globals: None
+    fake: FakeDiscord, store: SqlStore, database: str, clock: FakeClock, discord_globals: None
 ) -> AsyncIterator[App]:
     """The whole app on the SqlStore, its Discord sender to be added by `adapter`."""
     application = build_app(
-        settings_for(fake, admins=["4242"]),
+        settings_for(fake, admins=["4242"], database=database),
         store=store,
         clock=clock,
         classifier=FakeClassifier(),
@@ -153,21 +172,24 @@ def add_items(
     alert_to: str | None = ALERT_CHANNEL,
     reason: str = "names a reassurance force",
     troops: float = 0.1,
+    source: str = "Example Wire",
+    kind: Literal["alert", "followup"] = "alert",
 ) -> list[int]:
-    """Store items (one feed per call) and, unless `alert_to` is None, an alert for each."""
+    """Store items (one feed per call) and, unless `alert_to` is None, an alert (or, with
+    `kind`, a follow-up) for each."""
     feed_id = add_feed(store, f"feed{next(_guids)}", clock.now())
     cls = classification(0.9, troops)
     cls.why["guarantees"] = [reason]
     cands: list[Candidate] = [
-        candidate(f"g{next(_guids)}", title=t, source="Example Wire", published_at=clock.now())
+        candidate(f"g{next(_guids)}", title=t, source=source, published_at=clock.now())
         for t in titles
     ]
     deliveries = (
         [
             PendingDelivery(
                 alert_to,
-                "alert",
-                f"alert:{alert_to}:{{item_id}}",
+                kind,
+                f"{kind}:{alert_to}:{{item_id}}",
                 payload={"topics": ["guarantees"]},
             )
         ]
@@ -175,6 +197,21 @@ def add_items(
         else []
     )
     return poll(store, feed_id, cands, polled_at=clock.now(), cls=cls, deliveries=deliveries)
+
+
+def join_story(store: SqlStore, lead: int, members: Sequence[int]) -> None:
+    """Record `members` as later sources of the story `lead` starts, as the analysis step does
+    (the story id is the lead item's id)."""
+    for item_id in [lead, *members]:
+        item = store.get_item(item_id)
+        assert item is not None
+        record = ItemAnalysis(
+            item.guid,
+            f"fp-{item.guid}",
+            story_id=None if item_id == lead else lead,
+            story_lead=item.guid if item_id == lead else None,
+        )
+        store.record_analysis(item.feed_id, [record], item.first_seen_at)
 
 
 async def eventually(predicate: Callable[[], bool], within: float = 5.0) -> None:

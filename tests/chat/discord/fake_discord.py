@@ -3,7 +3,10 @@
 It answers the way discord.py expects Discord to: JSON with `Content-Type: application/json`
 exactly (anything else is treated as text), a `Via` header (without it discord.py takes a 429 for
 a Cloudflare ban), message objects shaped like the documented example, nonces honoured with
-`enforce_nonce`. Failures are scripted per kind of request with `fail_next`.
+`enforce_nonce`. Messages with files arrive as multipart/form-data (`payload_json` plus
+`files[n]` parts) and are recorded in `uploads`; `attachment://name` embed images resolve to the
+uploaded file as Discord does. Bot and webhook messages can be edited (PATCH); an unknown id is
+404 Unknown Message (10008). Failures are scripted per kind of request with `fail_next`.
 """
 
 from __future__ import annotations
@@ -12,13 +15,14 @@ import asyncio
 import copy
 import itertools
 import json
+import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.fakes import SHARED
 
@@ -28,6 +32,8 @@ BOT_ID = 809850198683418695
 GUILD_ID = 290926798626357999
 CHANNEL_ID = 645027906669510667
 TOKEN = "fake-bot-token"  # what the bot must send as `Authorization: Bot …`
+_FILE_FIELD = re.compile(r"files\[\d+\]")
+UNKNOWN_MESSAGE = {"message": "Unknown Message", "code": 10008}
 
 
 def fixture_json(name: str) -> Any:
@@ -57,6 +63,25 @@ class Failure:
     status: int
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file received in a `files[n]` part, and the message it came with."""
+
+    where: str  # "channel", "webhook", "followup", "callback" or "edit"
+    message_id: str
+    form_field: str  # e.g. "files[0]"
+    filename: str
+    data: bytes = field(repr=False)
+
+
+@dataclass
+class Received:
+    """A request body as Discord reads it: the JSON payload and the files sent with it."""
+
+    payload: dict[str, Any]
+    files: list[tuple[str, str, bytes]] = field(default_factory=list)  # (field, name, bytes)
 
 
 def not_found(code: int, message: str) -> Failure:
@@ -99,9 +124,11 @@ class FakeDiscord:
         self.callbacks: list[dict[str, Any]] = []  # interaction responses
         self.followups: list[dict[str, Any]] = []
         self.deleted_originals: list[str] = []
+        self.uploads: list[Upload] = []
+        self.edits: list[tuple[str, dict[str, Any]]] = []  # (message id, payload) applied
         self.synced: list[tuple[str, list[dict[str, Any]]]] = []  # (path, commands)
         self.identify: dict[str, Any] | None = None
-        self.failures: dict[str, list[Failure | None]] = {"channel": [], "webhook": []}
+        self.failures: dict[str, list[Failure | None]] = {"channel": [], "webhook": [], "edit": []}
         self.interactions: dict[str, list[tuple[str, dict[str, Any]]]] = {}  # token → traffic
         self._events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._seq = itertools.count(2)
@@ -111,9 +138,13 @@ class FakeDiscord:
     # --- scripting and waiting ---------------------------------------------------------
 
     def fail_next(self, kind: str, *failures: Failure | None) -> None:
-        """Answer the next `kind` requests ("channel" posts or "webhook" executions) so;
-        None lets that request succeed."""
+        """Answer the next `kind` requests ("channel" posts, "webhook" executions or "edit"s of
+        either) so; None lets that request succeed."""
         self.failures[kind].extend(failures)
+
+    def delete_message(self, message_id: str) -> None:
+        """A message deleted in Discord (by a moderator, say): later edits get 10008."""
+        del self.messages[int(message_id)]
 
     async def wait_for(self, predicate: Callable[[], bool], within: float = 10.0) -> None:
         """Wait until `predicate()` holds after something reached the fake."""
@@ -165,7 +196,8 @@ class FakeDiscord:
             id=str(next(self._ids)),
             channel_id=str(channel_id),
             content=payload.get("content") or "",
-            embeds=payload.get("embeds") or [],
+            embeds=copy.deepcopy(payload.get("embeds") or []),
+            attachments=[],
             reactions=[],
             author=self.user(),
             **extra,
@@ -174,6 +206,50 @@ class FakeDiscord:
             msg["nonce"] = payload["nonce"]
         self.messages[int(msg["id"])] = msg
         return msg
+
+    def attach(self, msg: dict[str, Any], received: Received, where: str) -> None:
+        """Store the files of a request on its message as Discord does: attachment objects,
+        and `attachment://name` embed images pointing at them."""
+        payload = received.payload
+        listed = payload.get("attachments") or (payload.get("data") or {}).get("attachments") or []
+        described = {str(a.get("id")): a.get("description") for a in listed}
+        for name, filename, data in received.files:
+            self.uploads.append(Upload(where, msg["id"], name, filename, data))
+            url = (
+                f"https://cdn.discordapp.com/attachments/{msg['channel_id']}/{msg['id']}/{filename}"
+            )
+            msg["attachments"].append(
+                {
+                    "id": str(next(self._ids)),
+                    "filename": filename,
+                    "description": described.get(name.removeprefix("files[").rstrip("]")),
+                    "size": len(data),
+                    "url": url,
+                    "proxy_url": url.replace("cdn.discordapp.com", "media.discordapp.net"),
+                    "content_type": "image/png" if data[:4] == b"\x89PNG" else None,
+                }
+            )
+        urls = {f"attachment://{a['filename']}": a["url"] for a in msg["attachments"]}
+        for embed in msg["embeds"]:
+            image = embed.get("image") or {}
+            if image.get("url") in urls:
+                image["url"] = urls[image["url"]]
+
+    async def received(self, request: web.Request) -> Received:
+        """The JSON body, or a multipart body's `payload_json` and `files[n]` parts."""
+        if not request.content_type.startswith("multipart/"):
+            return Received(await request.json())
+        reader = await request.multipart()
+        out = Received({})
+        while (part := await reader.next()) is not None:
+            assert isinstance(part, BodyPartReader), "nested multipart is not Discord's format"
+            if part.name == "payload_json":
+                out.payload = json.loads(await part.text())
+            elif part.name and _FILE_FIELD.fullmatch(part.name):
+                out.files.append((part.name, part.filename or "", bytes(await part.read())))
+            else:
+                raise web.HTTPBadRequest(text=f"unexpected form field {part.name!r}")
+        return out
 
     # --- routes --------------------------------------------------------------------------
 
@@ -189,7 +265,9 @@ class FakeDiscord:
         r.add_put(f"{base}/applications/{{app}}/guilds/{{guild}}/commands", self._sync)
         r.add_post(f"{base}/channels/{{channel}}/messages", self._post_message)
         r.add_get(f"{base}/channels/{{channel}}/messages/{{message}}", self._get_message)
+        r.add_patch(f"{base}/channels/{{channel}}/messages/{{message}}", self._edit_message)
         r.add_post(f"{base}/webhooks/{{id}}/{{token}}", self._execute_webhook)
+        r.add_patch(f"{base}/webhooks/{{id}}/{{token}}/messages/{{message}}", self._edit_hooked)
         r.add_delete(f"{base}/webhooks/{{id}}/{{token}}/messages/@original", self._delete_original)
         r.add_post(f"{base}/interactions/{{id}}/{{token}}/callback", self._callback)
         return app
@@ -259,12 +337,14 @@ class FakeDiscord:
         if failure is not None:
             return failure
         channel = int(request.match_info["channel"])
-        payload = await request.json()
+        received = await self.received(request)
+        payload = received.payload
         nonce = payload.get("nonce")
         if nonce is not None and payload.get("enforce_nonce") and (channel, nonce) in self.nonces:
             return self.json(self.nonces[(channel, nonce)])  # Discord returns the first message
         self.posts.append(payload)
         msg = self.message(channel, payload)
+        self.attach(msg, received, "channel")
         self.post_ids.append(msg["id"])
         if nonce is not None:
             self.nonces[(channel, nonce)] = msg
@@ -276,18 +356,59 @@ class FakeDiscord:
             return self.json({"message": "Unknown Message", "code": 10008}, 404)
         return self.json(msg)
 
+    async def _edit_message(self, request: web.Request) -> web.Response:
+        failure = self._failure("edit")
+        if failure is not None:
+            return failure
+        msg = self.messages.get(int(request.match_info["message"]))
+        if msg is None or msg["channel_id"] != request.match_info["channel"]:
+            return self.json(UNKNOWN_MESSAGE, 404)
+        if msg.get("webhook_id") or msg["author"]["id"] != str(BOT_ID):
+            return self.json(
+                {"message": "Cannot edit a message authored by another user", "code": 50005}, 403
+            )
+        return self.json(await self._apply_edit(request, msg))
+
+    async def _edit_hooked(self, request: web.Request) -> web.Response:
+        failure = self._failure("edit")
+        if failure is not None:
+            return failure
+        ref = request.match_info["message"]
+        msg = self.messages.get(int(ref)) if ref.isdigit() else None
+        if msg is None or msg.get("webhook_id") != request.match_info["id"]:
+            return self.json(UNKNOWN_MESSAGE, 404)  # a webhook edits only its own messages
+        return self.json(await self._apply_edit(request, msg))
+
+    async def _apply_edit(self, request: web.Request, msg: dict[str, Any]) -> dict[str, Any]:
+        """PATCH semantics: the fields sent replace the message's, the others stay."""
+        received = await self.received(request)
+        payload = received.payload
+        self.edits.append((msg["id"], payload))
+        for key in ("content", "embeds"):
+            if key in payload:
+                msg[key] = copy.deepcopy(payload[key]) if payload[key] is not None else None
+        if "attachments" in payload:  # kept attachments are listed by id, new ones by index
+            kept = {str(a.get("id")) for a in payload["attachments"]}
+            msg["attachments"] = [a for a in msg["attachments"] if a["id"] in kept]
+        self.attach(msg, received, "edit")
+        msg["edited_timestamp"] = "2025-03-01T09:30:00.000000+00:00"
+        return msg
+
     async def _execute_webhook(self, request: web.Request) -> web.Response:
-        payload = await request.json()
         hook = int(request.match_info["id"])
+        if hook != APP_ID:
+            failure = self._failure("webhook")
+            if failure is not None:
+                return failure
+        received = await self.received(request)
+        payload = received.payload
         if hook == APP_ID:  # interaction follow-up
             self.followups.append(payload)
             self._traffic(request, "followup", payload)
         else:
-            failure = self._failure("webhook")
-            if failure is not None:
-                return failure
             self.webhook_posts.append(payload)
         msg = self.message(CHANNEL_ID, payload, webhook_id=str(hook))
+        self.attach(msg, received, "followup" if hook == APP_ID else "webhook")
         if request.query.get("wait") in ("true", "1", "True"):
             return self.json(msg)
         return web.Response(status=204, headers={"Via": "1.1 google"})
@@ -301,7 +422,8 @@ class FakeDiscord:
         return web.Response(status=204, headers={"Via": "1.1 google"})
 
     async def _callback(self, request: web.Request) -> web.Response:
-        payload = await request.json()
+        received = await self.received(request)
+        payload = received.payload
         self.callbacks.append(payload)
         self._traffic(request, "callback", payload)
         kind = payload["type"]
@@ -318,6 +440,7 @@ class FakeDiscord:
         }
         if kind == 4:
             msg = self.message(CHANNEL_ID, data)
+            self.attach(msg, received, "callback")
             result["interaction"]["response_message_id"] = msg["id"]
             result["resource"]["message"] = msg
         return self.json(result)

@@ -16,6 +16,7 @@ from bot.app import App
 from bot.chat.discord.adapter import DiscordAdapter
 from bot.core.models import Channel
 from bot.store.sql import SqlStore
+from tests.analysis.png import assert_chart
 from tests.chat.discord.conftest import (
     ADMIN_PERMISSIONS,
     ALERT_CHANNEL,
@@ -292,6 +293,30 @@ async def test_feeds_search_why_status_and_feedback(
         "53908232506183680",
         ALERT_CHANNEL,
     )
+
+
+async def test_status_chart_follow_up_carries_the_png(
+    connected: DiscordAdapter, fake: FakeDiscord, store: SqlStore, clock: FakeClock
+) -> None:
+    add_items(store, clock, ["Reassurance force headquarters named"], alert_to=None)
+    [(_path, [watch])] = fake.synced
+    [status] = [o for o in watch["options"] if o["name"] == "status"]
+    assert [(o["name"], o["type"]) for o in status["options"]] == [("chart", 5)]
+
+    traffic = await send(fake, interaction(sub("status", option(5, "chart", True))))
+
+    reply, ephemeral, deferred = reply_of(traffic)
+    assert (ephemeral, deferred) == (True, True)
+    assert reply["embeds"][0]["title"] == "Watchbot status"
+    [upload] = fake.uploads
+    assert (upload.where, upload.form_field) == ("followup", "files[0]")
+    assert_chart(upload.data)
+    assert reply["attachments"][0]["filename"] == upload.filename
+    assert reply["embeds"][0]["image"] == {"url": f"attachment://{upload.filename}"}
+    assert fake.messages[int(upload.message_id)]["attachments"][0]["size"] == len(upload.data)
+
+    plain = await send(fake, interaction(sub("status")))
+    assert "image" not in reply_of(plain)[0]["embeds"][0] and len(fake.uploads) == 1
 
 
 async def test_autocomplete_offers_feed_and_item_ids(

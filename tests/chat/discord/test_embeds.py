@@ -10,13 +10,17 @@ from typing import Any
 
 import pytest
 
-from bot.chat.discord.embeds import Rendered, render
+from bot.chat.discord.embeds import RENDERERS, Rendered, outlets, render
+from bot.chat.discord.split import LIMITS
 from bot.core.commands_help import help_reply
 from bot.core.messages import (
+    ALL_MESSAGE_TYPES,
     AlertMessage,
+    Attachment,
     DigestMessage,
     DigestSection,
     ErrorReply,
+    FollowUpMessage,
     ItemLine,
     NoticeMessage,
     TableReply,
@@ -40,15 +44,22 @@ def line(item_id: int, title: str, url: str = "https://example.org/a", **kw: Any
 
 
 def as_json(parts: list[Rendered]) -> list[dict[str, Any]]:
-    return [
-        {
-            "content": p.content,
-            "embeds": [e.to_dict() for e in p.embeds],
-            "ephemeral": p.ephemeral,
-            "item_ids": list(p.item_ids),
-        }
-        for p in parts
-    ]
+    out: list[dict[str, Any]] = []
+    for p in parts:
+        out.append(
+            {
+                "content": p.content,
+                "embeds": [e.to_dict() for e in p.embeds],
+                "ephemeral": p.ephemeral,
+                "item_ids": list(p.item_ids),
+            }
+        )
+        if p.files:  # older goldens predate files: listed only where there are some
+            out[-1]["files"] = [f.filename for f in p.files]
+    return out
+
+
+CHART = Attachment("topics 2025/02.png", b"\x89PNG fake", "image/png", "Items per day by topic")
 
 
 def check_golden(name: str, parts: list[Rendered]) -> None:
@@ -76,6 +87,52 @@ def test_digest_golden() -> None:
         timezone="Europe/Kyiv",
     )
     check_golden("digest", render(digest))
+
+
+def test_followup_golden() -> None:
+    first = line(12, "Allies weigh a *reassurance* force", also=("Daily Paper", "Kyiv <@&1> Post"))
+    later = line(15, "Reassurance force: allies weigh it", source="Kyiv <@&1> Post")
+    check_golden("followup", render(FollowUpMessage(later, AlertMessage(first), "1234")))
+
+
+def test_every_core_message_type_has_a_renderer() -> None:
+    assert set(RENDERERS) == set(ALL_MESSAGE_TYPES)
+
+
+def test_also_reported_by_fits_a_field_and_cuts_at_whole_outlets() -> None:
+    many = tuple(f"Outlet number {n} with a **long** name" for n in range(60))
+    text = outlets(many)
+    assert len(text) <= LIMITS.field_value and text.endswith(" more")
+    shown = text.rsplit(" and ", 1)[0].split(", ")
+    assert shown == [f"Outlet number {n} with a \\*\\*long\\*\\* name" for n in range(len(shown))]
+    assert text.endswith(f" and {60 - len(shown)} more")
+    [part] = render(AlertMessage(line(1, "T", also=many)))
+    [field] = [f for f in part.embeds[0].fields if f.name == "Also reported by"]
+    assert field.value == text and not field.inline
+    [plain] = render(AlertMessage(line(1, "T")))
+    assert [f.name for f in plain.embeds[0].fields] == ["Outlet", "Topics", "Published"]
+
+
+def test_digest_chart_goes_with_the_last_part_only() -> None:
+    lines = tuple(line(n, f"Item {n} " + "x" * 180, reason="r" * 290) for n in range(60))
+    digest = DigestMessage(
+        title="Weekly",
+        window_start=T - timedelta(days=7),
+        window_end=T,
+        sections=(DigestSection("troops", lines),),
+        attachments=(CHART,),
+    )
+    parts = render(digest)
+    assert len(parts) > 1
+    assert [p.files for p in parts] == [()] * (len(parts) - 1) + [(CHART,)]
+    images = [e.image.url for p in parts for e in p.embeds]
+    assert images == [None] * (len(images) - 1) + ["attachment://topics_2025_02.png"]
+
+
+def test_table_with_a_chart_shows_it_below_the_rows() -> None:
+    [part] = render(TableReply(title="Watchbot status", rows=(("a", "b"),), attachments=(CHART,)))
+    assert part.files == (CHART,) and part.ephemeral
+    assert part.embeds[0].image.url == "attachment://topics_2025_02.png"
 
 
 def test_table_golden() -> None:
