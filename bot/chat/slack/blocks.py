@@ -19,6 +19,7 @@ from bot.core.messages import (
     AlertMessage,
     DigestMessage,
     ErrorReply,
+    FollowUpMessage,
     ItemLine,
     NoticeMessage,
     StanceChange,
@@ -120,6 +121,15 @@ def moves_blocks(digest: DigestMessage) -> list[Block]:
     return [section("*Who moved*"), *_sections(kept)]
 
 
+def chart_blocks(digest: DigestMessage) -> list[Block]:
+    """A line naming each chart, which the sender uploads right after the digest (in its thread;
+    for a `/watch digest` reply, into the channel)."""
+    return [
+        context(f"📈 {clip(one_line(a.title or a.filename), 200)}: chart posted with this digest")
+        for a in digest.attachments
+    ]
+
+
 # --- one renderer per message type ----------------------------------------------------------
 
 
@@ -145,15 +155,31 @@ def render_alert(alert: AlertMessage) -> list[SlackPost]:
     return [SlackPost(text=text, blocks=tuple(blocks))]
 
 
+def render_followup(followup: FollowUpMessage) -> list[SlackPost]:
+    """A later source of a story, compact: it is posted as a reply under the story's first alert,
+    which already shows the headline, badges and score."""
+    line = followup.line
+    source = clip(one_line(line.source), 120) or "unknown outlet"
+    meta = f"{date(line.published_at)} · item #{line.item_id}"
+    if line.reason:
+        meta += " · _Why:_ " + clip(one_line(line.reason), 500)
+    blocks = (
+        section(f"↪️ Also reported by *{source}*: {link(line.url, line.title)}"),
+        context(meta),
+    )
+    text = f"Also reported by {source}: {clip(one_line(line.title), 300)}"
+    return [SlackPost(text=text, blocks=blocks)]
+
+
 def render_digest(digest: DigestMessage) -> list[SlackPost]:
     """A header, a heading per topic with its items, and a footer with the window, split into
     as many messages as Slack's limits require (the header and footer repeat on every part)."""
     tz = digest.timezone
-    moves = moves_blocks(digest)
-    tail = (len(moves), sum(len(t) for b in moves for t in _block_texts(b)))
+    last = moves_blocks(digest) + chart_blocks(digest)  # closes the last part
+    tail = (len(last), sum(len(t) for b in last for t in _block_texts(b)))
     parts = split_digest(digest, lambda line: len(item_text(line, tz)), tail=tail)
     per_topic = {s.topic: sum(1 + len(line.folded) for line in s.lines) for s in digest.sections}
-    return [_digest_part(digest, part, per_topic, moves) for part in parts]
+    return [_digest_part(digest, part, per_topic, last) for part in parts]
 
 
 def _block_texts(block: Block) -> list[str]:
@@ -163,7 +189,7 @@ def _block_texts(block: Block) -> list[str]:
 
 
 def _digest_part(
-    digest: DigestMessage, part: DigestPart, per_topic: dict[str, int], moves: list[Block]
+    digest: DigestMessage, part: DigestPart, per_topic: dict[str, int], last: list[Block]
 ) -> SlackPost:
     tz = digest.timezone
     label = digest.title if part.total == 1 else f"{digest.title} ({part.number}/{part.total})"
@@ -182,7 +208,7 @@ def _digest_part(
     if digest.item_count == 0:
         blocks.append(section("No matching items in this window."))
     if part.number == part.total:
-        blocks.extend(moves)
+        blocks.extend(last)
     blocks.append(context(footer))
     text = f"{escape(one_line(label))}: {digest.item_count} item(s)"
     return SlackPost(text=text, blocks=tuple(blocks), ephemeral=digest.ephemeral)
@@ -252,6 +278,7 @@ def _cap(blocks: list[Block]) -> tuple[Block, ...]:
 
 RENDERERS: dict[type, Callable[[Any], list[SlackPost]]] = {
     AlertMessage: render_alert,
+    FollowUpMessage: render_followup,
     DigestMessage: render_digest,
     NoticeMessage: render_notice,
     TextReply: render_text_reply,

@@ -25,6 +25,20 @@ NETWORK_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 RATE_LIMITED = frozenset({"ratelimited", "rate_limited", "message_limit_exceeded"})
+# A thread reply whose parent message is gone (deleted): post in the channel instead.
+THREAD_GONE = frozenset({"thread_not_found", "message_not_found"})
+
+
+class ThreadGone(Exception):
+    """The parent of a thread no longer exists, so nothing can be read from or posted into it.
+
+    Not a DeliveryError: the sender catches it and goes to the channel instead.
+    """
+
+    def __init__(self, thread_ts: str) -> None:
+        super().__init__(f"thread {thread_ts} not found")
+        self.thread_ts = thread_ts
+
 
 _TOKEN = "check SLACK_BOT_TOKEN, or reinstall the app and copy its new Bot User OAuth Token"
 _BUG = "Watchbot built a message Slack will not accept; please report this as a bug"
@@ -64,6 +78,8 @@ PERMANENT: dict[str, str] = {
     "markdown_text_conflict": _BUG,
     "enterprise_is_restricted": "this Slack method is not allowed on an Enterprise org token",
     "two_factor_setup_required": "the workspace requires two-factor setup for this token",
+    "file_uploads_disabled": "the workspace does not allow file uploads, so charts cannot be "
+    "posted: ask a workspace admin to allow them",
 }
 
 
@@ -120,3 +136,11 @@ def delivery_error(exc: BaseException, method: str, channel: str) -> DeliveryErr
         hint = PERMANENT[code].format(channel=channel, needed=needed)
         return DeliveryError(f"{method} failed with {code}: {hint}", permanent=True)
     return DeliveryError(f"Slack refused {method} ({code or f'HTTP {status}'}); will retry")
+
+
+def method_of(exc: SlackApiError, default: str) -> str:
+    """The Web API method a failed call went to (`files.completeUploadExternal`…), from its URL:
+    one sdk helper (files_upload_v2) makes several calls and any of them may be the one failing."""
+    url = str(getattr(exc.response, "api_url", "") or "")
+    name = url.rstrip("/").rsplit("/", 1)[-1]
+    return name if "." in name else default

@@ -2,7 +2,9 @@
 
 Acknowledge first, then work: the command is acknowledged inside Slack's three seconds (with a
 short "Working…" for the commands that may take a while), then the router runs and the reply goes
-back through the command's `response_url`. No business logic lives here.
+back through the command's `response_url`. A reply's files (the chart of `status chart`) cannot
+go through `response_url`: they are uploaded to the command's channel after the text. No business
+logic lives here.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from typing import TYPE_CHECKING, Any, Literal
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 
 from bot.chat.slack.admins import AdminCheck
 from bot.chat.slack.blocks import SlackPost, context, render, section
+from bot.chat.slack.errors import error_code
+from bot.chat.slack.files import attachments_of
 from bot.chat.slack.sender import SlackSender
 from bot.core.commands import ADMIN_COMMANDS, CommandContext
-from bot.core.errors import WatchbotError
+from bot.core.errors import DeliveryError, WatchbotError
 from bot.core.messages import ErrorReply, Message
 from bot.core.models import Feedback
 
@@ -67,6 +72,19 @@ def limit_responses(posts: list[SlackPost]) -> list[SlackPost]:
     return [*kept, note]
 
 
+def _upload_failed(exc: DeliveryError, command: dict[str, Any]) -> str:
+    """What the caller is told when the chart could not be posted in their channel."""
+    cause = exc.__cause__
+    code = error_code(cause) if isinstance(cause, SlackApiError) else ""
+    where = channel_label(command)
+    if code == "not_in_channel":
+        return (
+            f"The chart could not be posted in {where}: Watchbot is not a member of it. "
+            "Invite it with `/invite @Watchbot` and ask again."
+        )
+    return f"The chart could not be posted in {where}: {exc}"
+
+
 class SlackHandlers:
     """The listeners registered on the bolt app."""
 
@@ -112,9 +130,28 @@ class SlackHandlers:
             "slack.command",
             extra={"command": name or "help", "channel": channel_ref, "user": user},
         )
-        await self._respond(respond, reply, channel_ref)
+        if await self._respond(respond, reply, channel_ref):
+            await self._share_files(respond, reply, command)
 
-    async def _respond(self, respond: AsyncRespond, reply: Message, channel_ref: str) -> None:
+    async def _share_files(
+        self, respond: AsyncRespond, reply: Message, command: dict[str, Any]
+    ) -> None:
+        """Upload the reply's files to the command's channel; say why to the caller if not."""
+        attachments = attachments_of(reply)
+        channel_id = str(command.get("channel_id") or "")
+        if not attachments or not channel_id:
+            return
+        channel_ref = f"slack:{channel_id}"
+        try:
+            await self.sender.share_files(channel_id, attachments)
+        except DeliveryError as exc:
+            log.warning(
+                "slack.command_upload_failed", extra={"channel": channel_ref, "error": str(exc)}
+            )
+            await self._respond(respond, ErrorReply(_upload_failed(exc, command)), channel_ref)
+
+    async def _respond(self, respond: AsyncRespond, reply: Message, channel_ref: str) -> bool:
+        """Send the reply through response_url; False when Slack did not take every part."""
         for post in limit_responses(render(reply)):
             kind = "ephemeral" if post.ephemeral else "in_channel"
             try:
@@ -124,7 +161,7 @@ class SlackHandlers:
                     "slack.respond_failed",
                     extra={"channel": channel_ref, "error": type(exc).__name__},
                 )
-                return
+                return False
             if resp.status_code != 200:
                 log.warning(
                     "slack.respond_failed",
@@ -134,7 +171,8 @@ class SlackHandlers:
                         "body": resp.body[:200],
                     },
                 )
-                return
+                return False
+        return True
 
     async def on_reaction(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         """👍/👎 (any skin tone) on one of our alerts: store feedback on that item."""

@@ -1,10 +1,13 @@
-"""A Slack-shaped fake on 127.0.0.1: the Web API methods Watchbot calls, response_url endpoints
-and a Socket Mode websocket. It records what it receives and can be told to fail."""
+"""A Slack-shaped fake on 127.0.0.1: the Web API methods Watchbot calls, response_url endpoints,
+the file upload URL and a Socket Mode websocket. It keeps channels' messages with their threads
+the way Slack answers for them (history without thread replies; a thread's replies after its
+parent), records what it receives and can be told to fail."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import mimetypes
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,8 +33,34 @@ class Failure:
     delay: float = 1.0
 
 
+@dataclass
+class SharedFile:
+    """A file uploaded through the external upload flow and shared by files.completeUploadExternal."""
+
+    id: str
+    filename: str
+    title: str
+    data: bytes = field(repr=False)
+    channel: str | None  # None: uploaded but shared nowhere
+    thread_ts: str | None
+    alt_txt: str = ""
+
+
 def _truthy(value: Any) -> bool:
     return str(value).lower() in ("1", "true")
+
+
+def _page(found: list[dict[str, Any]], args: dict[str, Any], default: int) -> dict[str, Any]:
+    """One page of `found`, with Slack's cursor fields."""
+    limit = int(args.get("limit") or default)
+    start = int(args.get("cursor") or 0)
+    more = start + limit < len(found)
+    return {
+        "ok": True,
+        "messages": found[start : start + limit],
+        "has_more": more,
+        "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+    }
 
 
 class FakeSlack:
@@ -39,6 +68,14 @@ class FakeSlack:
 
     def __init__(self) -> None:
         self.posts: list[dict[str, Any]] = []  # chat.postMessage arguments + "ts"
+        self.messages: list[dict[str, Any]] = []  # every message in every channel, oldest first
+        self.files: list[SharedFile] = []  # files shared by files.completeUploadExternal
+        self.uploads: dict[str, bytes] = {}  # file id → bytes POSTed to its upload URL
+        self._upload_slots: dict[str, dict[str, Any]] = {}  # from files.getUploadURLExternal
+        self.outside: set[str] = set()  # channels the bot is not a member of
+        # Slack has been seen both to refuse a reply to a deleted parent (thread_not_found) and
+        # to post it as a top-level message instead; True plays the second.
+        self.unthread_orphans = False
         self.calls: list[tuple[str, dict[str, Any]]] = []  # every Web API call, in order
         self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url name, body)
         self.users: dict[str, dict[str, Any]] = {}
@@ -55,6 +92,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload_url)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -93,6 +131,20 @@ class FakeSlack:
 
     def methods(self) -> list[str]:
         return [m for m, _ in self.calls]
+
+    def delete(self, channel: str, ts: str) -> None:
+        """Delete a message, as a user would: a parent with replies leaves a tombstone."""
+        message = self._find(channel, ts)
+        assert message is not None, f"no message {ts} in {channel}"
+        message["deleted"] = True
+
+    def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        """The replies under `ts` (without the parent), oldest first."""
+        return [m for m in self._live(channel) if m.get("thread_ts") == ts and m["ts"] != ts]
+
+    def top_level(self, channel: str) -> list[dict[str, Any]]:
+        """The channel's messages outside threads, oldest first."""
+        return [m for m in self._live(channel) if m.get("thread_ts", m["ts"]) == m["ts"]]
 
     @staticmethod
     async def wait_for(predicate: Callable[[], bool], within: float = 5.0) -> None:
@@ -168,45 +220,169 @@ class FakeSlack:
             "bot_id": BOT_ID,
         }
 
-    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _next_ts(self) -> str:
         self._last_ts = max(time.time(), self._last_ts + 0.000001)  # unique, rising, like Slack's
-        ts = f"{self._last_ts:.6f}"
-        self.posts.append({**args, "ts": ts})
-        message = {"type": "message", "text": args.get("text", ""), "ts": ts, "bot_id": BOT_ID}
-        return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": message}
+        return f"{self._last_ts:.6f}"
+
+    def _find(self, channel: Any, ts: Any) -> dict[str, Any] | None:
+        return next((m for m in self.messages if m["channel"] == channel and m["ts"] == ts), None)
+
+    def _live(self, channel: Any) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m["channel"] == channel and not m.get("deleted")]
+
+    def _parent(self, channel: Any, thread_ts: Any) -> tuple[dict[str, Any] | None, str | None]:
+        """The parent a reply goes under, or (None, error) when there is no such thread."""
+        parent = self._find(channel, thread_ts)
+        if parent is None or (parent.get("deleted") and not self.thread(channel, thread_ts)):
+            return None, "thread_not_found"
+        return parent, None
+
+    def _add_message(
+        self, channel: Any, thread_ts: str | None, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Store a new message (a reply when `thread_ts`) and return it."""
+        message: dict[str, Any] = {"type": "message", "ts": self._next_ts(), **fields}
+        if thread_ts is not None:
+            message["thread_ts"] = thread_ts
+            parent = self._find(channel, thread_ts)
+            assert parent is not None
+            parent["thread_ts"] = thread_ts
+            parent["reply_count"] = parent.get("reply_count", 0) + 1
+        self.messages.append({**message, "channel": channel})
+        return message
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, thread_ts = args.get("channel"), args.get("thread_ts") or None
+        if thread_ts is not None and self._parent(channel, thread_ts)[0] is None:
+            if not self.unthread_orphans:
+                return {"ok": False, "error": "thread_not_found"}
+            thread_ts = None
+        fields: dict[str, Any] = {
+            "subtype": "bot_message",
+            "bot_id": BOT_ID,
+            "user": BOT_USER,
+            "text": args.get("text", ""),
+        }
+        if args.get("metadata"):
+            fields["metadata"] = args["metadata"]
+        message = self._add_message(channel, thread_ts, fields)
+        self.posts.append({**args, "ts": message["ts"]})
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+
+    @staticmethod
+    def _as_listed(message: dict[str, Any], with_metadata: bool) -> dict[str, Any]:
+        out = {k: v for k, v in message.items() if k not in ("channel", "deleted", "metadata")}
+        if message.get("deleted"):
+            out = {
+                "type": "message",
+                "subtype": "tombstone",
+                "ts": message["ts"],
+                "text": "This message was deleted.",
+                "thread_ts": message.get("thread_ts"),
+            }
+        elif with_metadata and message.get("metadata"):
+            out["metadata"] = message["metadata"]
+        return out
 
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel")
+        if channel in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
         oldest = float(args.get("oldest") or 0)
         latest = float(args.get("latest") or 1e12)
         inclusive = _truthy(args.get("inclusive", "0"))
         with_metadata = _truthy(args.get("include_all_metadata", "0"))
-        limit = int(args.get("limit") or 100)
-        start = int(args.get("cursor") or 0)
         found = []
-        for post in reversed(self.posts):  # newest first, as Slack answers
-            t = float(post["ts"])
-            inside = oldest <= t <= latest if inclusive else oldest < t < latest
-            if post.get("channel") != channel or not inside:
-                continue
-            message: dict[str, Any] = {
-                "type": "message",
-                "subtype": "bot_message",
-                "bot_id": BOT_ID,
+        for message in reversed(self.top_level(channel)):  # newest first, as Slack answers
+            t = float(message["ts"])
+            if oldest <= t <= latest if inclusive else oldest < t < latest:
+                found.append(self._as_listed(message, with_metadata))
+        return _page(found, args, 100)
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = args.get("channel"), args.get("ts")
+        if channel in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
+        parent, error = self._parent(channel, ts)
+        if parent is None:
+            return {"ok": False, "error": error}
+        with_metadata = _truthy(args.get("include_all_metadata", "0"))
+        thread = [parent, *self.thread(channel, ts)]  # the parent first, then oldest first
+        return _page([self._as_listed(m, with_metadata) for m in thread], args, 1000)
+
+    # --- files: the external upload flow ------------------------------------------------
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("filename") or not str(args.get("length") or "").isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{len(self._upload_slots) + 1:08d}"
+        self._upload_slots[file_id] = {
+            "filename": str(args["filename"]),
+            "length": int(args["length"]),
+            "alt_txt": str(args.get("alt_txt") or ""),
+        }
+        url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+        return {"ok": True, "upload_url": url, "file_id": file_id}
+
+    async def _upload_url(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        self.calls.append(("upload", {"file_id": file_id, "bytes": len(data)}))
+        failure = self._next_failure("upload")
+        if failure is not None:
+            return web.Response(status=500 if failure.kind == "500" else 400, text="failed")
+        slot = self._upload_slots.get(file_id)
+        if slot is None or slot["length"] != len(data):
+            return web.Response(status=400, text="length mismatch", content_type="text/plain")
+        self.uploads[file_id] = data
+        return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = json.loads(str(args.get("files") or "[]"))
+        channel = args.get("channel_id") or None
+        thread_ts = args.get("thread_ts") or None
+        if any(f.get("id") not in self.uploads for f in files) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        if channel is not None and channel in self.outside:
+            return {"ok": False, "error": "not_in_channel"}  # chat:write.public covers no files
+        if thread_ts is not None and self._parent(channel, thread_ts)[0] is None:
+            return {"ok": False, "error": "thread_not_found"}
+        shared = [self._share(f, channel, thread_ts) for f in files]
+        if channel is not None:
+            fields = {
                 "user": BOT_USER,
-                "text": post.get("text", ""),
-                "ts": post["ts"],
+                "text": args.get("initial_comment") or "",
+                "upload": True,
+                "files": [self._file_object(f) for f in shared],
             }
-            if with_metadata and post.get("metadata"):
-                message["metadata"] = post["metadata"]
-            found.append(message)
-        page = found[start : start + limit]
-        more = start + limit < len(found)
+            self._add_message(channel, thread_ts, fields)
+        return {"ok": True, "files": [{"id": f.id, "title": f.title} for f in shared]}
+
+    def _share(self, f: dict[str, Any], channel: str | None, thread_ts: str | None) -> SharedFile:
+        slot = self._upload_slots[f["id"]]
+        shared = SharedFile(
+            id=f["id"],
+            filename=slot["filename"],
+            title=str(f.get("title") or slot["filename"]),
+            data=self.uploads[f["id"]],
+            channel=channel,
+            thread_ts=thread_ts,
+            alt_txt=slot["alt_txt"],
+        )
+        self.files.append(shared)
+        return shared
+
+    @staticmethod
+    def _file_object(f: SharedFile) -> dict[str, Any]:
+        """A file as messages in history show it."""
         return {
-            "ok": True,
-            "messages": page,
-            "has_more": more,
-            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+            "id": f.id,
+            "name": f.filename,
+            "title": f.title,
+            "mimetype": mimetypes.guess_type(f.filename)[0] or "application/octet-stream",
+            "size": len(f.data),
+            "user": BOT_USER,
+            "mode": "hosted",
         }
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:

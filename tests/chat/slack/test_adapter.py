@@ -122,6 +122,7 @@ def test_manifest_declares_the_command_scopes_and_event() -> None:
         "commands",
         "chat:write",
         "chat:write.public",
+        "files:write",
         "channels:history",
         "groups:history",
         "reactions:read",

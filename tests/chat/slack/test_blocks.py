@@ -16,9 +16,11 @@ from bot.chat.slack.mrkdwn import clip, escape, link, safe_url
 from bot.core.messages import (
     ALL_MESSAGE_TYPES,
     AlertMessage,
+    Attachment,
     DigestMessage,
     DigestSection,
     ErrorReply,
+    FollowUpMessage,
     ItemLine,
     NoticeMessage,
     StanceChange,
@@ -26,7 +28,7 @@ from bot.core.messages import (
     TextReply,
 )
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent / "golden"  # not data/: .gitignore ignores every data/ folder
 WHEN = datetime(2025, 2, 24, 14, 5, tzinfo=UTC)
 HOSTILE = "<!channel> & <@U123|x> <http://evil|click>"
 
@@ -187,6 +189,11 @@ def test_moves_that_do_not_fit_get_a_part_of_their_own() -> None:
                 DigestSection("troops", (line(title=HOSTILE, source=HOSTILE, reason=HOSTILE),)),
             ),
         ),
+        FollowUpMessage(
+            line(title=HOSTILE, source=HOSTILE, reason=HOSTILE, url="https://x.example/?a=<b>"),
+            AlertMessage(line(also=(HOSTILE,))),
+            "1740405900.000100",
+        ),
         NoticeMessage(HOSTILE),
         TextReply(HOSTILE, (HOSTILE,)),
         ErrorReply(HOSTILE),
@@ -202,6 +209,49 @@ def test_hostile_text_is_inert(message: object) -> None:
         for seq in re.findall(r"<([^>]*)>", text):
             assert seq.startswith(("!date^", "https://news.example/", "https://x.example/")), seq
         assert "<!channel>" not in text and "<@U123" not in text and "<http://evil" not in text
+
+
+def followup(**kw: Any) -> FollowUpMessage:
+    later = line(2, source="Later Wire", **kw)
+    return FollowUpMessage(later, AlertMessage(line(1, also=("Later Wire",))), "1740405900.000100")
+
+
+def test_followup_golden_is_compact() -> None:
+    posts = render(followup())
+    golden("followup.json", posts)
+    (post,) = posts
+    assert [b["type"] for b in post.blocks] == ["section", "context"]
+    assert post.blocks[0]["text"]["text"] == (
+        "↪️ Also reported by *Later Wire*: "
+        "<https://news.example/story/2|Leaders agree security guarantees for Ukraine (2)>"
+    )
+    meta = post.blocks[1]["elements"][0]["text"]
+    assert meta.startswith("<!date^1740405900^") and "item #2" in meta and "_Why:_" in meta
+    assert (
+        post.text
+        == "Also reported by Later Wire: Leaders agree security guarantees for Ukraine (2)"
+    )
+    assert post.ephemeral is False and post.payload()["unfurl_links"] is False
+
+
+@pytest.mark.parametrize("url", ["", "javascript:alert(1)", "data:text/html,<b>x</b>"])
+def test_followup_with_an_unsafe_link_shows_the_title_as_text(url: str) -> None:
+    (post,) = render(followup(url=url, title="Troops & <tanks>"))
+    head = post.blocks[0]["text"]["text"]
+    assert head == "↪️ Also reported by *Later Wire*: Troops &amp; &lt;tanks&gt;"
+    assert "javascript" not in all_text(post) and "data:" not in all_text(post)
+
+
+def test_digest_with_a_chart_names_it_in_the_last_part() -> None:
+    chart = Attachment("chart.png", b"\x89PNG", title="Items per day <by topic>")
+    lines = tuple(line(n, title="T" * 400, reason="R" * 400) for n in range(1, 40))
+    digest = DigestMessage("D", None, WHEN, (DigestSection("troops", lines),), attachments=(chart,))
+    posts = render(digest)
+    assert len(posts) >= 2
+    note = "📈 Items per day &lt;by topic&gt;: chart posted with this digest"
+    assert note in all_text(posts[-1])
+    assert all(note not in all_text(p) for p in posts[:-1])
+    assert posts[-1].blocks[-1]["elements"][0]["text"].startswith("Window:")  # footer stays last
 
 
 def test_link_url_is_escaped_and_pipe_safe() -> None:
