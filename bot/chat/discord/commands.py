@@ -229,6 +229,20 @@ def build_watch_group(runner: CommandRunner, suggest: Suggestions) -> app_comman
     async def why(interaction: discord.Interaction, item: int) -> None:
         await run(interaction, command_line("why", item))
 
+    @watch.command(name="timeline", description=COMMANDS["timeline"][1])
+    @app_commands.describe(
+        actor="A person, office or country, e.g. Macron, the Kremlin, UK (default: everyone)",
+        topic="Only this topic (default: both)",
+    )
+    @app_commands.choices(topic=TOPIC_CHOICES[:-1])
+    async def timeline(
+        interaction: discord.Interaction,
+        actor: app_commands.Range[str, 1, 100] | None = None,
+        topic: Choice[str] | None = None,
+    ) -> None:
+        # The core reads `[ACTOR or COUNTRY words] [TOPIC]`: the actor goes as one quoted word.
+        await run(interaction, command_line("timeline", (actor or "").strip(), _value(topic)))
+
     @watch.command(name="status", description=COMMANDS["status"][1])
     @app_commands.describe(chart="Attach a chart of items per day by topic")
     async def status(interaction: discord.Interaction, chart: bool = False) -> None:

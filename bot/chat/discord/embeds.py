@@ -15,7 +15,14 @@ from datetime import datetime
 import discord
 
 from bot.chat.discord.files import inline_image
-from bot.chat.discord.split import LIMITS, EmbedDraft, SectionText, pack
+from bot.chat.discord.split import (
+    LIMITS,
+    EmbedDraft,
+    FieldsDraft,
+    SectionText,
+    pack,
+    pack_lines,
+)
 from bot.chat.discord.text import clip, escape_feed, escape_reply, fit, safe_url
 from bot.chat.markdown import when
 from bot.core.messages import (
@@ -26,6 +33,7 @@ from bot.core.messages import (
     FollowUpMessage,
     ItemLine,
     NoticeMessage,
+    StanceChange,
     TableReply,
     TextReply,
 )
@@ -37,9 +45,13 @@ ERROR = 0xDC2626
 NOTICE = 0xF59E0B
 ALERT_FOOTER = "Watchbot alert · item #{item_id} · react 👍 or 👎 to rate it"
 ALSO_REPORTED = "Also reported by"
+WHO_MOVED = "Who moved"
+MOVES_FIELD = "Changes of stance, newest first"
 
 # Raw feed text is cut to these lengths before escaping so one digest item always fits an embed.
 _TITLE_RAW, _SOURCE_RAW, _REASON_RAW, _URL_MAX = 200, 80, 300, 600
+# ... and so one "who moved" line always fits an embed field (1024).
+_SPEAKER_RAW, _STANCE_RAW = 120, 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +149,59 @@ def item_block(n: int, line: ItemLine) -> str:
     return "\n".join(out)
 
 
+def move_line(move: StanceChange) -> str:
+    """One "who moved" line: speaker, topic, the previous stance and when, the new one and
+    when (dates in each reader's time zone), the item that reported it."""
+    speaker = _short(move.speaker, _SPEAKER_RAW) or "someone"
+    topic = escape_feed(TOPIC_TITLES.get(move.topic, move.topic))
+    now = f"**{_short(move.stance, _STANCE_RAW)}** ({stamp(move.said_at, 'd')})"
+    if move.previous:
+        before = _short(move.previous, _STANCE_RAW)
+        if move.previous_at is not None:
+            before += f" ({stamp(move.previous_at, 'd')})"
+        change = f"{before} → {now}"
+    else:
+        change = f"{now}, first on record"
+    return clip(f"**{speaker}** on {topic}: {change} · `#{move.item_id}`", LIMITS.field_value)
+
+
+def moves_drafts(
+    moves: tuple[StanceChange, ...], *, budget: int, embeds: int, cut: bool
+) -> list[FieldsDraft] | None:
+    """The "who moved" embed(s) within `budget` characters and `embeds` embeds: every move,
+    or (with `cut`) as many as fit followed by `… and N more`; None when they do not all fit
+    and `cut` is off."""
+    lines = [move_line(m) for m in moves]
+    title = f"{WHO_MOVED} ({len(lines)})"
+
+    def fit_lines(shown: list[str]) -> list[FieldsDraft]:
+        return pack_lines(
+            title, NEUTRAL, shown, first_name=MOVES_FIELD, budget=budget, embeds=embeds
+        )
+
+    drafts = fit_lines(lines)
+    kept = sum(len(d.lines) for d in drafts)
+    if kept == len(lines):
+        return drafts
+    if not cut:
+        return None
+    while kept >= 0:  # make room for the count of the moves left out
+        shown = [*lines[:kept], f"… and {len(lines) - kept} more"]
+        drafts = fit_lines(shown)
+        if sum(len(d.lines) for d in drafts) == len(shown):
+            return drafts
+        kept -= 1
+    return []  # not even the count fits: cannot happen within one message
+
+
 def render_digest(digest: DigestMessage) -> list[Rendered]:
     """Embeds per topic section, split across messages within Discord's limits.
 
     The first message carries the header (title, item count, window); every message ends with
-    a footer `part i/n`. Items keep their order; none is cut or repeated. The chart of a weekly
-    digest is uploaded with the last message and shown inside its last embed, below the items.
+    a footer `part i/n`. Items keep their order; none is cut or repeated. A weekly digest's
+    "who moved" follows the items in the last message, as fields of whole lines (in a message
+    of its own when the last one has no room left), then its chart: uploaded with the last
+    message and shown inside its last embed.
     """
     sections = [
         SectionText(
@@ -158,9 +217,26 @@ def render_digest(digest: DigestMessage) -> list[Rendered]:
     )
     footer = "Watchbot digest · part {i}/{n} · " + window
     reserve = len(footer.format(i=99, n=99))
-    parts = pack(sections, footer_reserve=reserve) or [
+    packed = pack(sections, footer_reserve=reserve) or [
         [EmbedDraft("Nothing new", NEUTRAL, ["No matching items in this window."])]
     ]
+    parts: list[list[EmbedDraft | FieldsDraft]] = [[*m] for m in packed]
+    if digest.moves:
+        last = parts[-1]
+        moves = moves_drafts(
+            digest.moves,
+            budget=LIMITS.total - reserve - sum(d.size() for d in last),
+            embeds=LIMITS.embeds - len(last),
+            cut=False,
+        )
+        if moves:
+            last.extend(moves)
+        else:
+            own = moves_drafts(
+                digest.moves, budget=LIMITS.total - reserve, embeds=LIMITS.embeds, cut=True
+            )
+            if own:
+                parts.append([*own])
     since = stamp(digest.window_start) if digest.window_start else "the beginning"
     header = clip(
         f"📰 **{escape_feed(digest.title)}** — {digest.item_count} item(s), "
@@ -171,7 +247,8 @@ def render_digest(digest: DigestMessage) -> list[Rendered]:
     out: list[Rendered] = []
     for index, drafts in enumerate(parts, 1):
         drafts[-1].footer = footer.format(i=index, n=len(parts))
-        count = sum(len(d.blocks) for d in drafts)  # the empty placeholder has no ids left
+        # Items only (the empty placeholder has no ids left; "who moved" shows none).
+        count = sum(len(d.blocks) for d in drafts if isinstance(d, EmbedDraft))
         shown, queue = tuple(queue[:count]), queue[count:]
         out.append(
             Rendered(
@@ -182,14 +259,19 @@ def render_digest(digest: DigestMessage) -> list[Rendered]:
             )
         )
     if digest.attachments:
-        last = out[-1]
-        inline_image(last.embeds[-1], digest.attachments)
-        out[-1] = replace(last, files=digest.attachments)
+        last_part = out[-1]
+        inline_image(last_part.embeds[-1], digest.attachments)
+        out[-1] = replace(last_part, files=digest.attachments)
     return out
 
 
-def _embed(draft: EmbedDraft) -> discord.Embed:
-    embed = discord.Embed(title=draft.title, description=draft.description, colour=draft.colour)
+def _embed(draft: EmbedDraft | FieldsDraft) -> discord.Embed:
+    if isinstance(draft, FieldsDraft):
+        embed = discord.Embed(title=draft.title, colour=draft.colour)
+        for name, value in draft.values:
+            embed.add_field(name=name, value=value, inline=False)
+    else:
+        embed = discord.Embed(title=draft.title, description=draft.description, colour=draft.colour)
     if draft.footer:
         embed.set_footer(text=draft.footer)
     return embed

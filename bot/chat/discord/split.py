@@ -4,7 +4,8 @@ Discord refuses a message with more than 10 embeds, an embed title over 256 char
 description over 4096, more than 25 fields, a field value over 1024, a footer over 2048, or more
 than 6000 characters across all embeds of the message (titles, descriptions, field names and
 values, footers, author names). Items are blocks of text that are never cut: each lands in
-exactly one embed, in order.
+exactly one embed, in order. Short lines (a weekly digest's "who moved") are packed into embed
+fields instead, a field holding whole lines only.
 """
 
 from __future__ import annotations
@@ -104,6 +105,75 @@ def pack(
     if current:
         messages.append(current)
     return messages
+
+
+@dataclass(slots=True)
+class FieldsDraft:
+    """An embed of fields being filled: each field a name and whole lines (joined by newlines)."""
+
+    title: str
+    colour: int
+    fields: list[tuple[str, list[str]]] = field(default_factory=list)
+    footer: str = ""
+
+    @property
+    def values(self) -> list[tuple[str, str]]:
+        """(name, value) of each field as Discord shows it."""
+        return [(name, "\n".join(lines)) for name, lines in self.fields]
+
+    @property
+    def lines(self) -> list[str]:
+        """Every line, in order."""
+        return [line for _, lines in self.fields for line in lines]
+
+    def size(self) -> int:
+        """Characters this embed counts towards the 6000 per message."""
+        fields = sum(len(name) + len(value) for name, value in self.values)
+        return len(self.title) + fields + len(self.footer)
+
+
+def pack_lines(
+    title: str,
+    colour: int,
+    lines: Sequence[str],
+    *,
+    first_name: str,
+    budget: int,
+    embeds: int,
+    next_name: str = "\u200b",
+    limits: Limits = LIMITS,
+) -> list[FieldsDraft]:
+    """As many of `lines` as fit (a prefix, in order) in fields of at most `embeds` embeds
+    totalling at most `budget` characters. The first field is named `first_name`, later ones
+    `next_name` (a zero-width space by default: they read as one list); embeds after the first
+    get a continued title. A line is never cut; one longer than a field value is a bug.
+    """
+    drafts: list[FieldsDraft] = []
+    used = 0
+    for line in lines:
+        if len(line) > limits.field_value:
+            raise ValueError(f"a line of {len(line)} characters cannot fit an embed field")
+        embed = drafts[-1] if drafts else None
+        if embed is not None:
+            _, current = embed.fields[-1]
+            grow = 1 + len(line)  # the newline before it
+            if len("\n".join(current)) + grow <= limits.field_value and used + grow <= budget:
+                current.append(line)
+                used += grow
+                continue
+            need = len(next_name) + len(line)
+            if len(embed.fields) < limits.fields and used + need <= budget:
+                embed.fields.append((next_name, [line]))
+                used += need
+                continue
+        name = next_name if drafts else first_name
+        head = continued(title, limits) if drafts else title[: limits.title]
+        need = len(head) + len(name) + len(line)
+        if len(drafts) >= embeds or used + need > budget:
+            break
+        drafts.append(FieldsDraft(head, colour, [(name, [line])]))
+        used += need
+    return drafts
 
 
 def within_limits(embeds: Sequence[EmbedDraft], limits: Limits = LIMITS) -> bool:

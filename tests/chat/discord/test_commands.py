@@ -8,6 +8,7 @@ Discord sends them; its responses (type 4, or 5 plus follow-ups) land on the fak
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from bot.app import App
 from bot.chat.discord.adapter import DiscordAdapter
 from bot.core.models import Channel
+from bot.core.ports import ItemAnalysis, Statement
 from bot.store.sql import SqlStore
 from tests.analysis.png import assert_chart
 from tests.chat.discord.conftest import (
@@ -104,6 +106,7 @@ async def test_start_logs_in_syncs_to_the_guild_and_identifies_with_minimal_inte
         "why",
         "status",
         "feedback",
+        "timeline",
     }
     assert subs["feed"]["type"] == 2
     assert {o["name"] for o in subs["feed"]["options"]} == {"add", "remove"}
@@ -114,6 +117,10 @@ async def test_start_logs_in_syncs_to_the_guild_and_identifies_with_minimal_inte
     assert (item["type"], item["autocomplete"]) == (4, True)
     [feed_id] = subs["feed"]["options"][1]["options"]
     assert (feed_id["name"], feed_id["autocomplete"]) == ("id", True)
+    actor, topic = subs["timeline"]["options"]
+    assert (actor["name"], actor["type"], actor.get("required", False)) == ("actor", 3, False)
+    assert (topic["name"], topic["type"], topic.get("required", False)) == ("topic", 3, False)
+    assert [c["value"] for c in topic["choices"]] == ["guarantees", "troops"]
     assert fake.identify is not None
     assert fake.identify["intents"] == (1 << 0) | (1 << 10)  # guilds, guild message reactions
 
@@ -293,6 +300,65 @@ async def test_feeds_search_why_status_and_feedback(
         "53908232506183680",
         ALERT_CHANNEL,
     )
+
+
+def add_statements(store: SqlStore, clock: FakeClock, *said: tuple[str, str, str, str]) -> None:
+    """One item per (speaker, country, stance, topic), a day apart, each with that statement
+    recorded as the analysis step records it."""
+    for n, (speaker, country, stance, topic) in enumerate(said):
+        [item_id] = add_items(store, clock, [f"{speaker} on {topic}"], alert_to=None)
+        item = store.get_item(item_id)
+        assert item is not None
+        statement = Statement(
+            speaker=speaker,
+            stance=stance,  # type: ignore[arg-type]
+            topic=topic,
+            sentence=f"{speaker} spoke about {topic}.",
+            said_at=clock.now() + timedelta(days=n),
+            item_id=item_id,
+            country=country,
+        )
+        record = ItemAnalysis(item.guid, f"fp-{item.guid}", statements=(statement,))
+        store.record_analysis(item.feed_id, [record], item.first_seen_at)
+
+
+async def test_timeline_answers_with_a_dated_list_for_an_actor_and_topic(
+    connected: DiscordAdapter, fake: FakeDiscord, store: SqlStore, clock: FakeClock
+) -> None:
+    add_statements(
+        store,
+        clock,
+        ("Emmanuel Macron", "France", "keeps_open", "troops"),
+        ("Keir Starmer", "United Kingdom", "conditional", "guarantees"),
+        ("Emmanuel Macron", "France", "supports", "guarantees"),
+    )
+    day = clock.now().date()
+
+    command = sub("timeline", option(3, "actor", "Macron"), option(3, "topic", "troops"))
+    reply, ephemeral, deferred = reply_of(await send(fake, interaction(command)))
+    assert (ephemeral, deferred) == (True, True)
+    assert reply["allowed_mentions"] == {"parse": []}
+    [embed] = reply["embeds"]
+    assert embed["title"] == "Timeline: Macron · Troop deployment (1 statement(s))"
+    assert f"{day:%Y-%m-%d}  Emmanuel Macron  keeps_open  troops" in embed["description"]
+    assert "Starmer" not in embed["description"] and "supports" not in embed["description"]
+
+    # An actor of several words goes to the core as one; no options: everyone, both topics.
+    two_words = sub("timeline", option(3, "actor", "Keir Starmer"))
+    reply, _, _ = reply_of(await send(fake, interaction(two_words)))
+    assert reply["embeds"][0]["title"] == "Timeline: Keir Starmer (1 statement(s))"
+
+    reply, _, _ = reply_of(await send(fake, interaction(sub("timeline"))))
+    assert reply["embeds"][0]["title"] == "Timeline: everyone (3 statement(s))"
+    rows = [r for r in reply["embeds"][0]["description"].splitlines() if r[:4].isdigit()]
+    assert [r.split()[:2] for r in rows] == [  # a dated list, oldest first
+        [f"{day + timedelta(days=n):%Y-%m-%d}", name]
+        for n, name in enumerate(["Emmanuel", "Keir", "Emmanuel"])
+    ]
+
+    unknown = sub("timeline", option(3, "actor", "Atlantis"))
+    reply, ephemeral, _ = reply_of(await send(fake, interaction(unknown)))
+    assert ephemeral and "names no actor or country" in text_of(reply)
 
 
 async def test_status_chart_follow_up_carries_the_png(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.chat.discord.embeds import RENDERERS, Rendered, outlets, render
+from bot.chat.discord.embeds import MOVES_FIELD, RENDERERS, Rendered, move_line, outlets, render
 from bot.chat.discord.split import LIMITS
 from bot.core.commands_help import help_reply
 from bot.core.messages import (
@@ -23,6 +23,7 @@ from bot.core.messages import (
     FollowUpMessage,
     ItemLine,
     NoticeMessage,
+    StanceChange,
     TableReply,
     TextReply,
 )
@@ -87,6 +88,128 @@ def test_digest_golden() -> None:
         timezone="Europe/Kyiv",
     )
     check_golden("digest", render(digest))
+
+
+HOSTILE = "@everyone <@&1> **x** [y](https://evil.example) `z`"
+
+
+def test_weekly_digest_with_moves_golden() -> None:
+    moves = (
+        StanceChange("Keir Starmer", "troops", "supports", T, 3, "open_to", T - timedelta(days=6)),
+        StanceChange(HOSTILE, "guarantees", "opposes", T - timedelta(days=1), 4),
+    )
+    digest = DigestMessage(
+        title="Weekly digest for #news",
+        window_start=T - timedelta(days=7),
+        window_end=T,
+        sections=(DigestSection("troops", (line(3, "Base opens"),)),),
+        timezone="Europe/Kyiv",
+        moves=moves,
+        attachments=(CHART,),
+    )
+    parts = render(digest)
+    check_golden("digest_weekly", parts)
+    [part] = parts
+    items, moved = part.embeds
+    assert part.item_ids == (3,) and items.footer.text is None
+    assert moved.title == "Who moved (2)" and moved.description is None
+    assert str(moved.footer.text).startswith("Watchbot digest · part 1/1 · ")
+    assert moved.image.url == "attachment://topics_2025_02.png"  # the chart below the moves
+    [field] = moved.fields
+    assert field.name == MOVES_FIELD and not field.inline
+    assert field.value == "\n".join(move_line(m) for m in moves)
+    assert "**Keir Starmer** on Troop deployment: open\\_to (<t:" in field.value
+    assert ") → **supports** (<t:1740405900:d>) · `#3`" in field.value
+    assert "@\u200beveryone \\<@&1> \\*\\*x\\*\\* \\[y\\]" in field.value
+    assert "`z`" not in field.value and ", first on record · `#4`" in field.value
+
+
+def embed_chars(embed: Any) -> int:
+    """What one embed counts towards Discord's 6000 characters per message."""
+    fields = sum(len(f.name or "") + len(f.value or "") for f in embed.fields)
+    return (
+        len(embed.title or "")
+        + len(embed.description or "")
+        + fields
+        + len(embed.footer.text or "")
+    )
+
+
+def assert_within_limits(part: Rendered) -> None:
+    assert 1 <= len(part.embeds) <= LIMITS.embeds
+    assert sum(embed_chars(e) for e in part.embeds) <= LIMITS.total
+    for e in part.embeds:
+        assert len(e.fields) <= LIMITS.fields and len(e.title or "") <= LIMITS.title
+        assert all(len(f.value or "") <= LIMITS.field_value for f in e.fields)
+        assert all(0 < len(f.name or "") <= LIMITS.field_name for f in e.fields)
+
+
+def move_lines(parts: list[Rendered]) -> list[str]:
+    return [
+        text
+        for p in parts
+        for e in p.embeds
+        for f in e.fields
+        for text in (f.value or "").split("\n")
+    ]
+
+
+def many_moves(count: int) -> tuple[StanceChange, ...]:
+    return tuple(
+        StanceChange(f"Speaker {n} " + "s" * 100, "troops", "x" * 70, T, n, "p" * 70, T)
+        for n in range(count)
+    )
+
+
+def test_moves_fill_fields_of_whole_lines_in_the_last_message() -> None:
+    moves = many_moves(12)  # about 4000 characters: several fields, one message
+    digest = DigestMessage("W", None, T, (DigestSection("troops", (line(1, "T"),)),), moves=moves)
+    [part] = render(digest)
+    assert_within_limits(part)
+    [_, moved] = part.embeds
+    assert len(moved.fields) > 1 and moved.fields[0].name == MOVES_FIELD
+    assert {f.name for f in moved.fields[1:]} == {"\u200b"}
+    assert move_lines([part]) == [move_line(m) for m in moves]  # all, in order, none cut
+
+
+def test_moves_that_do_not_fit_get_a_message_of_their_own() -> None:
+    lines = tuple(line(n, f"Item {n} " + "x" * 180, reason="r" * 290) for n in range(1, 11))
+    moves = many_moves(12)
+    digest = DigestMessage(
+        "W", None, T, (DigestSection("troops", lines),), moves=moves, attachments=(CHART,)
+    )
+    parts = render(digest)
+    for p in parts:
+        assert_within_limits(p)
+    *items, last = parts
+    assert items and all(not e.fields for p in items for e in p.embeds)
+    assert [e.title for e in last.embeds] == ["Who moved (12)"] and last.item_ids == ()
+    assert [i for p in parts for i in p.item_ids] == list(range(1, 11))
+    assert move_lines(parts) == [move_line(m) for m in moves]
+    footers = [p.embeds[-1].footer.text for p in parts]
+    assert [str(f).split(" · ")[1] for f in footers] == [
+        f"part {i}/{len(parts)}" for i in range(1, len(parts) + 1)
+    ]
+    assert [p.files for p in parts] == [()] * len(items) + [(CHART,)]
+    assert last.embeds[-1].image.url == "attachment://topics_2025_02.png"
+
+
+def test_moves_beyond_one_message_are_counted_not_cut() -> None:
+    moves = many_moves(200)
+    parts = render(DigestMessage("W", None, T, (), moves=moves))
+    for p in parts:
+        assert_within_limits(p)
+    assert [e.title for e in parts[0].embeds] == ["Nothing new"]
+    *shown, more = move_lines(parts)
+    assert shown == [move_line(m) for m in moves[: len(shown)]] and len(shown) > 10
+    assert more == f"… and {200 - len(shown)} more"
+    titles = [e.title for p in parts for e in p.embeds if e.fields]
+    assert titles[0] == "Who moved (200)" and set(titles[1:]) <= {"Who moved (200) (cont.)"}
+
+
+def test_a_move_line_always_fits_a_field() -> None:
+    worst = StanceChange("<@&1>" * 400, "troops", "*" * 500, T, 1, "_" * 500, T)
+    assert len(move_line(worst)) <= LIMITS.field_value
 
 
 def test_followup_golden() -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.chat.discord.split import LIMITS, SectionText, pack, within_limits
+from bot.chat.discord.split import LIMITS, SectionText, pack, pack_lines, within_limits
 
 
 def blocks_of(messages: list[list]) -> list[str]:  # type: ignore[type-arg]
@@ -51,3 +51,38 @@ def test_an_item_too_large_for_any_message_is_a_bug() -> None:
 
 def test_no_sections_no_messages() -> None:
     assert pack([]) == []
+
+
+@given(
+    sizes=st.lists(st.integers(1, 1024), max_size=120),
+    budget=st.integers(0, 6000),
+    embeds=st.integers(1, 10),
+)
+@settings(max_examples=150, deadline=None)
+def test_lines_fill_fields_whole_in_order_within_limits(
+    sizes: list[int], budget: int, embeds: int
+) -> None:
+    lines = [f"{n}:" + "x" * max(size - len(f"{n}:"), 0) for n, size in enumerate(sizes)]
+    drafts = pack_lines("Who moved (9)", 1, lines, first_name="First", budget=budget, embeds=embeds)
+
+    placed = [line for d in drafts for line in d.lines]
+    assert placed == lines[: len(placed)]  # a prefix, in order, no line cut
+    assert len(drafts) <= embeds and sum(d.size() for d in drafts) <= budget
+    for d in drafts:
+        assert 0 < len(d.fields) <= LIMITS.fields
+        assert all(0 < len(value) <= LIMITS.field_value for _, value in d.values)
+    if drafts:
+        assert drafts[0].values[0][0] == "First" and drafts[0].title == "Who moved (9)"
+        assert all(d.title == "Who moved (9) (cont.)" for d in drafts[1:])
+    if budget == 6000 and embeds == 10 and sum(sizes) <= 4000:
+        assert placed == lines  # a few thousand characters always fit an empty message
+
+
+def test_lines_fill_one_field_before_the_next() -> None:
+    [draft] = pack_lines("T", 1, ["a" * 500] * 3, first_name="N", budget=6000, embeds=1)
+    assert [(name, len(value)) for name, value in draft.values] == [("N", 1001), ("\u200b", 500)]
+
+
+def test_a_line_too_long_for_a_field_is_a_bug() -> None:
+    with pytest.raises(ValueError, match="cannot fit an embed field"):
+        pack_lines("T", 1, ["z" * 1025], first_name="N", budget=6000, embeds=10)
