@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from bot.core.models import TOPIC_TITLES, TOPICS, Item
 
@@ -157,6 +158,9 @@ class TableReply:
     ephemeral: bool = True
     footer: str = ""
     attachments: tuple[Attachment, ...] = ()  # e.g. the chart of `status chart`
+    # Rows a platform keeps when it cannot show them all: the first (lists best or newest
+    # first) or the last (lists oldest first, such as a timeline, whose newest rows matter).
+    keep: Literal["first", "last"] = "first"
 
 
 Message = (

@@ -92,6 +92,7 @@ def timeline_reply(statements: Sequence[Statement], words: str, topic: str | Non
         rows=rows,
         footer=(f"{more} older statement(s) not shown. " if more else "")
         + ("`why ITEM` explains an item." if rows else "No statements stored yet."),
+        keep="last",
     )
 
 

@@ -312,12 +312,19 @@ def table_text(table: TableReply, budget: int) -> str:
     if not rows:
         return "(nothing)"
     kept = len(rows)
+    last = table.keep == "last"
     while True:
-        shown = head + rows[:kept]
+        shown = head + (rows[len(rows) - kept :] if last else rows[:kept])
         widths = [max(len(r[i]) for r in shown if i < len(r)) for i in range(len(shown[0]))]
         lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in shown]
-        more = f"\n… and {len(rows) - kept} more" if kept < len(rows) else ""
-        text = "```\n" + "\n".join(lines) + "\n```" + more
+        cut = len(rows) - kept
+        block = "```\n" + "\n".join(lines) + "\n```"
+        if not cut:
+            text = block
+        elif last:
+            text = f"… {cut} earlier row(s) not shown\n" + block
+        else:
+            text = block + f"\n… and {cut} more"
         if len(text) <= budget or kept == 0:
             return text if len(text) <= budget else clip(text, budget)
         kept -= 1

@@ -306,6 +306,14 @@ def test_long_table_is_cut_with_a_count_and_fits() -> None:
     assert description.count("```") == 2 and "… and " in description
 
 
+def test_a_chronological_table_keeps_its_newest_rows() -> None:
+    rows = tuple((f"2025-01-{n % 28 + 1:02d}", f"row{n:03d}", "y" * 80) for n in range(200))
+    [part] = render(TableReply(title="Timeline: x", rows=rows, keep="last"))
+    description = part.embeds[0].description or ""
+    assert len(description) <= 4096 and "row199" in description and "row000" not in description
+    assert description.startswith("… ") and "earlier row(s) not shown" in description
+
+
 def test_an_unknown_message_type_is_a_bug() -> None:
     with pytest.raises(TypeError, match="no Discord renderer for str"):
         render("hello")
