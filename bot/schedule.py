@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -33,11 +34,14 @@ class Daemon:
         self._chat_running = False
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._in_flight: set[asyncio.Task[object]] = set()
+        self._flush_task: asyncio.Task[None] | None = None
         self._stopping = False
         self.cycles = 0
 
-    async def _guard(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
-        if self._stopping:
+    async def _guard(
+        self, name: str, job: Callable[[], Awaitable[object]], *, draining: bool = False
+    ) -> None:
+        if self._stopping and not draining:
             return
         task = asyncio.current_task()
         if task is not None:
@@ -62,7 +66,14 @@ class Daemon:
         report = await self.app.poll()
         self.cycles += 1
         if report.results:
-            await self._send()
+            self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        """Send in the background unless a send is under way. Sending is paced and retried
+        (Slack allows about one message a second per channel), so a poll that produced many
+        alerts must not hold up the next poll; the dispatcher's own lock keeps flushes apart."""
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.create_task(self._guard("flush", self._send))
 
     async def _send(self) -> None:
         """Send due deliveries if this replica leads; the others leave them to it."""
@@ -192,6 +203,9 @@ class Daemon:
         if self._in_flight:
             log.info("daemon.draining", extra={"jobs": len(self._in_flight)})
             await asyncio.wait(set(self._in_flight), timeout=30)
+        # What the drained polls recorded is sent before exit, not left for the next start.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._guard("flush", self._send, draining=True), timeout=30)
         self.scheduler.shutdown(wait=False)
         if self._chat_running:
             await self._stop_chat()
