@@ -8,17 +8,19 @@ import signal
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.app import App, build_app
 from bot.chat.markdown import render
 from bot.config import Settings, load_settings, parse_duration
 from bot.core.errors import CommandError, ConfigError, WatchbotError
 from bot.core.explain import explain_item
 from bot.core.models import TOPICS, FeedSpec
 from bot.logs import setup_logging
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 cli = typer.Typer(
     add_completion=False,
@@ -53,6 +55,10 @@ def _settings(config: Path | None) -> Settings:
 
 
 def _app(config: Path | None) -> App:
+    # Here, not at module level: the composition root imports the store, the classifier and the
+    # analysis libraries, which `classify`, `eval`, `train` and `backup` do not need.
+    from bot.app import build_app
+
     settings = _settings(config)
     try:
         app = build_app(settings)

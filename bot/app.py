@@ -9,13 +9,12 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TextIO, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
 from bot import metrics
 from bot.analysis.charts import MatplotlibCharts
 from bot.analysis.stances import RuleStanceExtractor
 from bot.analysis.stories import MinHashStoryClusterer
-from bot.chat.base import ChatAdapter
 from bot.chat.console import ConsoleSender
 from bot.classify.loader import load_classifier
 from bot.config import ChannelConfig, Settings
@@ -49,6 +48,9 @@ from bot.leader import Leadership, SoleLeader, leadership_for
 from bot.store.leases import ClaimedOutbox
 from bot.store.sql import SqlStore
 from bot.workers import ProcessOffload, pooled_classify
+
+if TYPE_CHECKING:
+    from bot.chat.base import ChatAdapter  # aiohttp.web: loaded only where an adapter runs
 
 log = logging.getLogger("watchbot.app")
 

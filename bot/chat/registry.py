@@ -1,13 +1,17 @@
-"""Which chat adapters run: each platform whose credentials are in the environment."""
+"""Which chat adapters run: each platform whose credentials are in the environment.
+
+A platform's library (slack_bolt, discord.py, aiohttp's web server) is imported only when its
+adapter is built: `watchbot ingest` and the other one-shot commands without chat credentials
+load none of them.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.chat.base import ChatAdapter
-
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.chat.base import ChatAdapter  # aiohttp.web: only once an adapter is built
 
 
 def build_adapters(app: App) -> list[ChatAdapter]:
@@ -19,9 +23,7 @@ def build_adapters(app: App) -> list[ChatAdapter]:
         from bot.chat.slack.adapter import create as create_slack
 
         adapters.append(create_slack(app))
-    uses_webhooks = any(
-        c.platform == "discord" and c.webhook_env for c in app.settings.channels
-    )
+    uses_webhooks = any(c.platform == "discord" and c.webhook_env for c in app.settings.channels)
     if secrets.discord_token is not None or uses_webhooks:
         from bot.chat.discord.adapter import create as create_discord
 

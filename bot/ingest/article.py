@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import trafilatura
-
 from bot.core.errors import FeedError
 from bot.core.ports import Fetcher
 
@@ -28,6 +26,8 @@ class TrafilaturaReader:
             return None
         if page.not_modified or not page.body:
             return None
+        import trafilatura  # here, not at module level: only `fulltext` feeds need it (lxml & co)
+
         text = trafilatura.extract(
             page.body,
             url=page.url,

@@ -16,24 +16,39 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-import aiohttp
-from aiohttp.abc import AbstractResolver
-from multidict import CIMultiDictProxy
 from yarl import URL
 
 from bot.core.clock import SystemClock
 from bot.core.errors import FeedError
 from bot.core.ports import Clock, FetchResult
-from bot.ingest.guard import AddressPolicy, GuardedResolver, check_url
+from bot.ingest.guard import AddressPolicy, check_url
 from bot.ingest.limits import HttpLimits
+
+# aiohttp is imported by the methods that fetch: building an HttpFetcher (every command does)
+# costs nothing until the first fetch, and `watchbot ingest` of local files never makes one.
+if TYPE_CHECKING:
+    import aiohttp
+    from aiohttp.abc import AbstractResolver
+    from multidict import CIMultiDictProxy
+
+    from bot.ingest.resolver import GuardedResolver
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Headers the rest of the pipeline uses: caching validators, polling hints, the document's base.
 # Content-Encoding and Content-Length are left out on purpose: the body handed on is decoded.
 KEPT_HEADERS = (
-    "content-type", "etag", "last-modified", "cache-control", "expires", "age", "date",
-    "retry-after", "content-location", "content-language",
+    "content-type",
+    "etag",
+    "last-modified",
+    "cache-control",
+    "expires",
+    "age",
+    "date",
+    "retry-after",
+    "content-location",
+    "content-language",
 )
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
@@ -119,6 +134,10 @@ class HttpFetcher:
 
     def _ensure_session(self) -> tuple[aiohttp.ClientSession, asyncio.Semaphore]:
         if self._session is None or self._session.closed or self._global is None:
+            import aiohttp
+
+            from bot.ingest.resolver import GuardedResolver
+
             limits = self._limits
             self._resolver = GuardedResolver(self._policy, self._inner_resolver)
             connector = aiohttp.TCPConnector(
@@ -191,7 +210,7 @@ class HttpFetcher:
                     return outcome
                 target = check_url(outcome, self._policy)
                 if str(target) in seen:
-                    chain = " → ".join([*seen[seen.index(str(target)):], str(target)])
+                    chain = " → ".join([*seen[seen.index(str(target)) :], str(target)])
                     raise FeedError(f"redirect loop: {chain}")
                 seen.append(str(target))
                 current = target
@@ -203,6 +222,8 @@ class HttpFetcher:
         self, session: aiohttp.ClientSession, url: URL, headers: dict[str, str], budget: float
     ) -> FetchResult | URL:
         """One request under the remaining deadline, with failures translated to FeedError."""
+        import aiohttp
+
         host = url.host or str(url)
         try:
             async with asyncio.timeout(max(budget, 0.0)):
@@ -279,6 +300,8 @@ class HttpFetcher:
         return FeedError(message, retry_after=retry_after, permanent=status == 410)
 
     def _network_error(self, exc: aiohttp.ClientError, url: URL) -> FeedError:
+        import aiohttp
+
         host = url.host or str(url)
         where = f"{host}:{url.port}" if url.port else host
         if isinstance(exc, aiohttp.ConnectionTimeoutError):

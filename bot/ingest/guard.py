@@ -1,21 +1,20 @@
 """SSRF guard: which URLs and which IP addresses the fetcher may talk to.
 
 Two checks, both needed. `check_url` runs on every URL before a request (the feed URL and each
-redirect target): scheme, credentials, port and literal IP hosts. `GuardedResolver` sits inside
-aiohttp's connector and vets every address DNS returns, so the address actually connected to is
-the one that was checked (no time-of-check/time-of-use gap, DNS rebinding included). aiohttp does
-not call the resolver for literal IPs, which is why `check_url` checks those itself.
+redirect target): scheme, credentials, port and literal IP hosts. `GuardedResolver`
+(resolver.py) sits inside aiohttp's connector and vets every address DNS returns with
+`AddressPolicy.refusal`, so the address actually connected to is the one that was checked (no
+time-of-check/time-of-use gap, DNS rebinding included). aiohttp does not call the resolver for
+literal IPs, which is why `check_url` checks those itself. This module does not import aiohttp:
+commands that never fetch do not pay for it.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-import socket
 from dataclasses import dataclass
 
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 from bot.core.errors import FeedError
@@ -114,7 +113,8 @@ def _classify(ip: IPAddress) -> tuple[str, bool] | None:
     return None
 
 
-def _refused(message: str) -> FeedError:
+def refused(message: str) -> FeedError:
+    """The FeedError for a URL or address the policy forbids."""
     # A policy refusal does not go away by retrying: permanent, so the feed is not hammered.
     return FeedError(f"refused: {message}", permanent=True)
 
@@ -132,13 +132,14 @@ def check_url(url: str | URL, policy: AddressPolicy | None = None) -> URL:
     except (ValueError, TypeError) as exc:
         raise FeedError(f"invalid URL {str(url)!r}: {exc}", permanent=True) from exc
     if not parsed.scheme:
-        raise FeedError(f"invalid URL {str(url)!r}: it is not absolute (no http:// or https://)",
-                        permanent=True)
+        raise FeedError(
+            f"invalid URL {str(url)!r}: it is not absolute (no http:// or https://)", permanent=True
+        )
     scheme = parsed.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
-        raise _refused(f"{scheme}: URLs are not fetched, only http:// and https:// feeds")
+        raise refused(f"{scheme}: URLs are not fetched, only http:// and https:// feeds")
     if parsed.user is not None or parsed.password is not None:
-        raise _refused(
+        raise refused(
             "URLs with a user name or password are not fetched (they would be sent along every "
             "redirect and written to logs)"
         )
@@ -154,42 +155,8 @@ def check_url(url: str | URL, policy: AddressPolicy | None = None) -> URL:
     if literal is not None:
         reason = policy.refusal(literal)
         if reason:
-            raise _refused(f"{host} is {reason}")
+            raise refused(f"{host} is {reason}")
     elif _NUMERIC_HOST.match(host):
         # Resolvers expand these to addresses ("127.1" is 127.0.0.1); no real feed host looks so.
-        raise _refused(f"{host} is not a canonical IP address or a host name")
+        raise refused(f"{host} is not a canonical IP address or a host name")
     return parsed
-
-
-class GuardedResolver(AbstractResolver):
-    """Resolves through `inner`, then refuses the whole answer if any address is not allowed.
-
-    Refusing rather than filtering keeps the outcome explicit: a name with one private address
-    among public ones is a misconfiguration or an attack, and the error says which.
-    """
-
-    def __init__(self, policy: AddressPolicy, inner: AbstractResolver | None = None) -> None:
-        self._policy = policy
-        self._owns_inner = inner is None
-        self._inner = inner if inner is not None else DefaultResolver()
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        """The inner resolver's answer, checked address by address."""
-        results = await self._inner.resolve(host, port, family)
-        if not results:
-            raise OSError(f"DNS lookup for {host} returned no addresses")
-        for result in results:
-            try:
-                reason = self._policy.refusal(result["host"])
-            except ValueError:
-                reason = "not an IP address"
-            if reason:
-                raise _refused(f"{host} resolves to {result['host']}, {reason}")
-        return results
-
-    async def close(self) -> None:
-        """Close the inner resolver if this guard created it."""
-        if self._owns_inner:
-            await self._inner.close()

@@ -1,10 +1,18 @@
-"""Limits and network policy for fetching feeds over HTTP."""
+"""Limits and network policy for fetching feeds over HTTP, and how much of an entry is read."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.normalise import MAX_BODY_CHARS, MAX_TITLE_CHARS
+
 DEFAULT_USER_AGENT = "Watchbot/0.1 (+https://github.com/watchbot/watchbot; feed alerts)"
+
+# The normaliser keeps 500 characters of a title and reads 20 000 of a body; what the parsers hand
+# it is cut well above that (so markup cannot starve it of text), and a 4 MB title then costs no
+# more than a long one: every cleaning step copies its text.
+RAW_TITLE_CHARS = 20 * MAX_TITLE_CHARS
+RAW_TEXT_CHARS = 10 * MAX_BODY_CHARS
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,12 +17,14 @@ from typing import Any
 from bot.core.errors import FeedError, ParseError
 from bot.core.models import Feed, ParsedEntry, ParsedFeed
 from bot.core.ports import FeedParser, SourceResult
+from bot.ingest.limits import RAW_TEXT_CHARS
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text"})
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".feed"})
 SIDECAR = "index.toml"
 MAX_FILE_BYTES = 5_000_000
 MAX_FILES = 5000
+MAX_NOTES = 5  # files named in a folder's recovery note; the rest are counted
 
 
 def local_path(feed_url: str) -> Path:
@@ -48,6 +50,15 @@ def _read(path: Path) -> bytes:
     if size > MAX_FILE_BYTES:
         raise ParseError(f"{path.name} is larger than {MAX_FILE_BYTES} bytes")
     return path.read_bytes()
+
+
+def _signature(digests: list[tuple[str, bytes]], sidecar: dict[str, dict[str, Any]]) -> str:
+    """The folder's ETag: file names with their content hashes, and the sidecar's metadata."""
+    signature = hashlib.sha1()
+    for name, digest in digests:
+        signature.update(name.encode() + b"\0" + digest)
+    signature.update(repr(sorted(sidecar.items())).encode())
+    return signature.hexdigest()
 
 
 def _as_datetime(value: Any) -> datetime | None:
@@ -83,6 +94,7 @@ def text_entry(path: Path, body: bytes, meta: dict[str, Any]) -> ParsedEntry:
     first = next((line for line in lines if line), path.stem)
     title = str(meta.get("title") or first)
     rest = text if meta.get("title") else text.split(first, 1)[-1]
+    rest = rest[:RAW_TEXT_CHARS]  # the normaliser reads a fraction of it (see limits.py)
     published = _as_datetime(meta.get("date")) or datetime.fromtimestamp(path.stat().st_mtime, UTC)
     return ParsedEntry(
         guid=f"file:{path.name}",
@@ -102,27 +114,44 @@ class LocalSource:
         self.parser = parser
 
     async def read(self, feed: Feed) -> SourceResult:
-        """All documents of the folder, or None when nothing changed since `feed.etag`."""
+        """All documents of the folder, or None when nothing changed since `feed.etag`.
+
+        One document is in memory at a time: the folder is hashed file by file first, and read
+        again, file by file, only when it changed. What a parser left out or recovered from is
+        said in the result's `bozo_reason`, per file.
+        """
         root = local_path(feed.url)
         files = _files(root)
-        bodies = {p: _read(p) for p in files}
-        signature = hashlib.sha1()
-        for path, body in bodies.items():
-            signature.update(path.name.encode() + b"\0" + hashlib.sha1(body).digest())
         sidecar = load_sidecar(root if root.is_dir() else root.parent)
-        signature.update(repr(sorted(sidecar.items())).encode())
-        etag = signature.hexdigest()
-        if feed.etag == etag:
-            return SourceResult(feed=None, etag=etag)
+        digests = [(p.name, hashlib.sha1(_read(p)).digest()) for p in files]
+        if feed.etag == _signature(digests, sidecar):
+            return SourceResult(feed=None, etag=feed.etag)
         entries: list[ParsedEntry] = []
-        for path, body in bodies.items():
+        notes: list[str] = []
+        digests = []  # of what is parsed now: a file changed since it was hashed is seen next time
+        for path in files:
+            body = _read(path)
+            digests.append((path.name, hashlib.sha1(body).digest()))
             if path.suffix.lower() in FEED_SUFFIXES:
                 parsed = self.parser.parse(body, url=path.resolve().as_uri(), headers={})
                 entries.extend(parsed.entries)
+                if parsed.bozo_reason:
+                    notes.append(
+                        f"{path.name}: {parsed.bozo_reason}"
+                        if root.is_dir()
+                        else parsed.bozo_reason
+                    )
             else:
                 entries.append(text_entry(path, body, sidecar.get(path.name, {})))
+        if len(notes) > MAX_NOTES:
+            notes[MAX_NOTES:] = [f"and {len(notes) - MAX_NOTES} more files"]
         return SourceResult(
-            feed=ParsedFeed(title=root.name, entries=tuple(entries)),
+            feed=ParsedFeed(
+                title=root.name,
+                entries=tuple(entries),
+                bozo=bool(notes),
+                bozo_reason="; ".join(notes) or None,
+            ),
             base_url="",
-            etag=etag,
+            etag=_signature(digests, sidecar),
         )

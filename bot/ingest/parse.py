@@ -9,6 +9,7 @@ path or URL it would open it.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import html
 import io
 import xml.sax
@@ -24,17 +25,23 @@ from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 from bot.core.errors import ParseError
 from bot.core.models import ParsedEntry, ParsedFeed
 from bot.ingest.budget import bound
+from bot.ingest.limits import RAW_TEXT_CHARS, RAW_TITLE_CHARS
 from bot.ingest.prolog import Prolog, screen
 
 # Recoverable complaints: the document was read, only its labelling was wrong.
 SOFT_BOZO = (CharacterEncodingOverride, NonXMLContentType)
 _BOMS = (
-    codecs.BOM_UTF32_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF32_BE,
+    codecs.BOM_UTF32_LE,
+    codecs.BOM_UTF16_BE,
+    codecs.BOM_UTF16_LE,
     codecs.BOM_UTF8,
 )
 _WIDE_BOMS = (  # UTF-32 first: its little-endian BOM begins with UTF-16's
-    (codecs.BOM_UTF32_LE, "utf-32le"), (codecs.BOM_UTF32_BE, "utf-32be"),
-    (codecs.BOM_UTF16_LE, "utf-16le"), (codecs.BOM_UTF16_BE, "utf-16be"),
+    (codecs.BOM_UTF32_LE, "utf-32le"),
+    (codecs.BOM_UTF32_BE, "utf-32be"),
+    (codecs.BOM_UTF16_LE, "utf-16le"),
+    (codecs.BOM_UTF16_BE, "utf-16be"),
 )
 # What feedparser is told about the text it gets from us: UTF-8, already decoded once.
 _UTF8_XML = "application/xml; charset=utf-8"
@@ -45,7 +52,8 @@ class FeedparserParser:
 
     Entries that carry neither a title, a summary nor a link are dropped: nothing to show. An
     entry without a title keeps title "" (the normaliser derives one from the summary). At most
-    `max_entries` entries are read (the first ones), within a markup budget (see budget.py).
+    `max_entries` entries are read (the newest ones), within a markup budget; what was left out
+    is said in `bozo_reason` (see budget.py).
     """
 
     def __init__(self, max_entries: int = 1000) -> None:
@@ -70,9 +78,11 @@ class FeedparserParser:
         if not decoding.get("encoding"):
             raise ParseError(f"could not decode the document: {decoding.get('bozo_exception')}")
         prolog = screen(data)
+        del data  # a copy of the document: only the one feedparser reads is kept alive
         if prolog.kind == "empty":
             raise ParseError("empty document: no XML element in it")
         bounded = bound(prolog.data, max_entries=self.max_entries)
+        prolog = dataclasses.replace(prolog, data=b"")  # its facts are kept, not its full copy
         parsed = feedparser.parse(
             io.BytesIO(bounded.data),
             response_headers={**lowered, "content-type": _UTF8_XML, "content-location": base},
@@ -86,11 +96,10 @@ class FeedparserParser:
         soft = decoding.get("bozo_exception")
         if not entries:
             _explain_empty(prolog, parsed, hard, line_shift, lowered.get("content-type", ""))
-        reason = _describe(hard, line_shift) if hard is not None else None
-        if reason is None and soft is not None:
-            reason = str(soft)
-        if reason is None and bounded.cut:
-            reason = f"read the first {bounded.kept} of {bounded.entries} entries"
+        complaint = _describe(hard, line_shift) if hard is not None else None
+        if complaint is None and soft is not None:
+            complaint = str(soft)
+        reason = "; ".join(part for part in (complaint, bounded.note) if part) or None
         return ParsedFeed(
             title=str(parsed.feed.get("title", "")).strip(),
             entries=entries,
@@ -158,10 +167,19 @@ def _declaration_inserted(body: bytes, encoding: str) -> bool:
         return False
 
 
+def _capped(value: str, limit: int) -> str:
+    """`value` cut to `limit` characters, before a tag the cut would split (HTML summaries)."""
+    if len(value) <= limit:
+        return value
+    value = value[:limit]
+    opened = value.rfind("<")
+    return value[:opened] if opened > value.rfind(">") else value
+
+
 def _entry(raw: Any) -> ParsedEntry | None:
     """A ParsedEntry from a feedparser entry, or None if it carries nothing usable."""
-    title = str(raw.get("title") or "").strip()
-    summary = _summary(raw)
+    title = _capped(str(raw.get("title") or ""), RAW_TITLE_CHARS).strip()
+    summary = _capped(_summary(raw), RAW_TEXT_CHARS)
     link = _link(raw)
     if not (title or summary.strip() or link):
         return None

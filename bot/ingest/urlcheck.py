@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-
-from aiohttp.abc import AbstractResolver
+from typing import TYPE_CHECKING
 
 from bot.core.errors import FeedError
-from bot.ingest.guard import AddressPolicy, GuardedResolver, check_url
+from bot.ingest.guard import AddressPolicy, check_url
 from bot.ingest.limits import HttpLimits
+
+if TYPE_CHECKING:
+    from aiohttp.abc import AbstractResolver
 
 
 class GuardUrlChecker:
@@ -29,6 +31,8 @@ class GuardUrlChecker:
             return  # literal addresses were fully checked by check_url
         except ValueError:
             pass
+        from bot.ingest.resolver import GuardedResolver  # aiohttp: only when a name is looked up
+
         guard = GuardedResolver(self.policy, self.resolver)
         try:
             await guard.resolve(host, parsed.port or 0)
