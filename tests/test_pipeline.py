@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, build_app
+from bot.chat.markdown import render
 from bot.config import Settings
+from bot.core.commands import CommandContext
 from bot.core.errors import DeliveryError
 from bot.ingest.fetch import HttpFetcher
 from bot.ingest.limits import HttpLimits
@@ -180,6 +182,30 @@ async def test_broken_feeds_are_recorded_and_others_unaffected(
         assert feeds[url].consecutive_failures == 1
         assert feeds[url].next_poll_at is not None and feeds[url].next_poll_at > h.clock.now()
     assert h.app.store.stats().items == 1
+    await h.app.aclose()
+
+
+async def test_a_recovered_feed_keeps_a_visible_note_until_it_reads_clean(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    broken = rss(OFFTOPIC).replace(b"</channel>", b"<item><title>Unclosed</title></channel>")
+    url = server.serve("/broken.xml", broken, etag='"v1"')
+    h = await harness(tmp_path, [url])
+    await h.cycle()
+    (feed,) = h.app.store.list_feeds()
+    assert feed.last_error is None and feed.last_note and h.app.store.stats().items >= 1
+    viewer = CommandContext("console:desk", "desk", "ann", is_admin=False)
+    listing = render(await h.app.commands.execute("feeds", viewer))
+    assert f"note: {feed.last_note}"[:60] in listing
+    h.clock.advance(minutes=2)
+    await h.cycle()  # 304: the same document, the same note
+    (feed,) = h.app.store.list_feeds()
+    assert feed.last_note
+    server.serve("/broken.xml", rss(OFFTOPIC), etag='"v2"')
+    h.clock.advance(minutes=2)
+    await h.cycle()
+    (feed,) = h.app.store.list_feeds()
+    assert feed.last_note is None
     await h.app.aclose()
 
 

@@ -42,6 +42,7 @@ class Feed:
     last_polled_at: datetime | None = None
     last_success_at: datetime | None = None
     last_error: str | None = None
+    last_note: str | None = None  # what the last successful read recovered from or left out
     consecutive_failures: int = 0
     next_poll_at: datetime | None = None
     disabled: bool = False

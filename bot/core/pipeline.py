@@ -216,6 +216,9 @@ class Poller:
             last_modified=read.last_modified,
             primed=True,
         )
+        if read.feed is not None:
+            note = (read.feed.bozo_reason or "") if read.feed.bozo else ""
+            outcome = dataclasses.replace(outcome, note=note[:500])
         if read.feed is None:
             result.not_modified = True
             if cycle is not None:

@@ -114,6 +114,9 @@ class FeedOutcome:
     consecutive_failures: int = 0
     disabled: bool = False
     primed: bool = False
+    # What a successful read recovered from or left out ("read the first 1000 of 40000
+    # entries"); "" clears the last note, None (a 304: the same document) keeps it.
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,7 @@ def feeds_table(store: Store, now: datetime) -> TableReply:
             feed_health(f),
             _ago(f.last_success_at, now),
             _ago(f.next_poll_at, now) if not f.disabled else "-",
-            (f.last_error or "")[:80],
+            (f.last_error or (f"note: {f.last_note}" if f.last_note else ""))[:80],
         )
         for f in store.list_feeds()
     )

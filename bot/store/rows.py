@@ -42,6 +42,7 @@ def feed_from_row(row: RowMapping) -> Feed:
         last_polled_at=row["last_polled_at"],
         last_success_at=row["last_success_at"],
         last_error=row["last_error"],
+        last_note=row["last_note"],
         consecutive_failures=row["consecutive_failures"],
         next_poll_at=row["next_poll_at"],
         disabled=bool(row["disabled"]),

@@ -59,6 +59,7 @@ feeds = Table(
     Column("last_polled_at", UtcDateTime),
     Column("last_success_at", UtcDateTime),
     Column("last_error", Text),
+    Column("last_note", Text),  # what the last successful read recovered from or left out
     Column("consecutive_failures", Integer, nullable=False, server_default="0"),
     Column("next_poll_at", UtcDateTime, index=True),
     Column("disabled", Boolean, nullable=False, server_default=false()),
