@@ -13,7 +13,7 @@ from bot.core.errors import DeliveryError
 from bot.core.ports import AnalysisStore
 from tests.ingest.feedserver import FeedServer
 from tests.test_commands import USER
-from tests.test_pipeline import OFFTOPIC, harness, rss
+from tests.test_pipeline import OFFTOPIC, Harness, harness, rss
 
 WIRE = (
     "wire-1",
@@ -103,18 +103,26 @@ async def test_second_source_of_a_story_does_not_alert_again(
     await h.app.aclose()
 
 
-async def test_a_later_source_is_folded_when_the_first_alert_was_never_posted(
-    tmp_path: Path, server: FeedServer
-) -> None:
+async def first_alert_failing(tmp_path: Path, server: FeedServer, error: DeliveryError) -> Harness:
+    """Two primed feeds (wire, paper); the wire's story alerts while the chat API answers
+    `error`."""
     wire = server.serve("/wire.xml", rss(OFFTOPIC))
     paper = server.serve("/paper.xml", rss(OFFTOPIC))
     h = await harness(tmp_path, [wire, paper])
     await h.cycle()
     server.serve("/wire.xml", rss(OFFTOPIC, WIRE))
     h.clock.advance(minutes=5)
-    h.sender.fail_with = DeliveryError("channel gone", permanent=True)
-    await h.cycle()  # the first alert fails for good
+    h.sender.fail_with = error
+    await h.cycle()
     h.sender.fail_with = None
+    return h
+
+
+async def test_a_later_source_is_folded_when_the_first_alert_was_never_posted(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    error = DeliveryError("channel gone", permanent=True)
+    h = await first_alert_failing(tmp_path, server, error)  # failed for good
     server.serve("/paper.xml", rss(OFFTOPIC, REWRITE))
     h.clock.advance(minutes=30)
     await h.cycle()
@@ -140,15 +148,8 @@ async def test_one_poll_with_two_sources_alerts_once(tmp_path: Path, server: Fee
 async def test_a_later_source_of_a_folded_alert_is_folded_too(
     tmp_path: Path, server: FeedServer
 ) -> None:
-    wire = server.serve("/wire.xml", rss(OFFTOPIC))
-    paper = server.serve("/paper.xml", rss(OFFTOPIC))
-    h = await harness(tmp_path, [wire, paper])
-    await h.cycle()
-    server.serve("/wire.xml", rss(OFFTOPIC, WIRE))
-    h.clock.advance(minutes=5)
-    h.sender.fail_with = DeliveryError("chat API down", retry_after=5.0)
-    await h.cycle()  # the first alert waits for its retry...
-    h.sender.fail_with = None
+    error = DeliveryError("chat API down", retry_after=5.0)
+    h = await first_alert_failing(tmp_path, server, error)  # it waits for its retry...
     h.clock.advance(hours=7)
     await h.app.flush()  # ...until it is too old to send: folded into the digest
     server.serve("/paper.xml", rss(OFFTOPIC, REWRITE))
