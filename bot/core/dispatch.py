@@ -107,14 +107,13 @@ class Dispatcher:
             if parent is None or parent.external_id is None or first is None:
                 continue
             topic = topic_of(parent)
-            # Sources known now, in publication order, up to and including this one; a resend
-            # after a crash renders the same list, so the edit is the same edit.
+            # Sources stored up to this one (ids grow with storage), in publication order: each
+            # follow-up lists what the one before listed and more, and a resend after a crash
+            # renders the same list, so the edit is the same edit.
             also: list[str] = []
             for m in members:
-                if m.item_id != first.id and m.source not in also and m.source != first.source:
+                if m.item_id <= item.id and m.source not in (first.source, *also):
                     also.append(m.source)
-                if m.item_id == item.id:
-                    break
             story = ItemLine.from_item(first, topic)
             return FollowUpMessage(
                 line=ItemLine.from_item(item, topic_of(delivery)),

@@ -163,3 +163,34 @@ async def test_a_later_source_of_a_folded_alert_is_folded_too(
     assert [(d.kind, d.status) for d in later] == [("followup", "folded")]
     assert h.sender.messages == []
     await h.app.aclose()
+
+
+async def test_each_follow_up_lists_every_source_stored_so_far(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    # A syndicated copy that arrives last but says it was published first must not drop the
+    # sources listed by the follow-up before it (on Discord each follow-up replaces the list).
+    copy = (
+        "agency-3",
+        "https://agency.example/hegseth",
+        "Hegseth says no US troops in Ukraine as part of any security guarantee",
+        WIRE[3].replace("on Wednesday", "on Wednesday morning"),
+    )
+    early = rss(OFFTOPIC, copy).replace(b"Mon, 03 Mar 2025 10:00", b"Sat, 01 Mar 2025 08:00")
+    urls = [server.serve(f"/{name}.xml", rss(OFFTOPIC)) for name in ("wire", "paper", "agency")]
+    h = await harness(tmp_path, urls)
+    await h.cycle()
+    for path, body in (("/wire.xml", rss(OFFTOPIC, WIRE)), ("/paper.xml", rss(OFFTOPIC, REWRITE))):
+        server.serve(path, body)
+        h.clock.advance(minutes=5)
+        await h.cycle()
+    server.serve("/agency.xml", early)
+    h.clock.advance(minutes=5)
+    await h.cycle()
+    store = h.app.store
+    by_title = {(i.source, i.title): i for i in store.recent_items(10)}
+    last = by_title[("feed2", copy[2])]
+    (delivery,) = [d for d in store.deliveries_for_item(last.id) if d.kind == "followup"]
+    message = h.app.dispatcher.followup_for(delivery)
+    assert message is not None and sorted(message.story.line.also) == ["feed1", "feed2"]
+    await h.app.aclose()
