@@ -227,7 +227,7 @@ def build_app(
     )
     stances = RuleStanceExtractor() if analysis_store is not None else None
     analysis = (
-        AnalysisStep(store, analysis_store, MinHashStoryClusterer(), stances)
+        AnalysisStep(analysis_store, MinHashStoryClusterer(), stances)
         if analysis_store is not None
         else None
     )

@@ -23,7 +23,6 @@ from bot.core.ports import (
     NewItem,
     StanceExtractor,
     Statement,
-    Store,
     StoryClusterer,
     StoryDoc,
 )
@@ -79,12 +78,10 @@ class AnalysisStep:
 
     def __init__(
         self,
-        store: Store,
         analysis: AnalysisStore,
         clusterer: StoryClusterer,
         stances: StanceExtractor | None = None,
     ) -> None:
-        self.store = store
         self.analysis = analysis
         self.clusterer = clusterer
         self.stances = stances
@@ -151,14 +148,8 @@ class AnalysisStep:
         """
         alerted: dict[StoryKey, set[str]] = {}
         stored = sorted({r.story_id for r in prepared.records if r.story_id is not None})
-        for story_id, members in self.analysis.story_members(stored).items():
-            channels = alerted.setdefault(("story", story_id), set())
-            for member in members:
-                channels.update(
-                    d.channel_ref
-                    for d in self.store.deliveries_for_item(member.item_id)
-                    if d.kind == "alert" and d.status != "failed"
-                )
+        for story_id, alerts in self.analysis.story_alerts(stored).items():
+            alerted[("story", story_id)] = {d.channel_ref for d in alerts if d.status != "failed"}
         kept: list[list[PendingDelivery]] = [list(d) for d in deliveries]
         for index in prepared.order:
             seen = alerted.setdefault(story_key(prepared.records[index]), set())

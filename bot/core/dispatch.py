@@ -87,22 +87,14 @@ class Dispatcher:
         story_id = self.stories.story_of([item.id]).get(item.id)
         if story_id is None:
             return None
-        members = sorted(
-            self.stories.story_members([story_id]).get(story_id, []),
-            key=lambda m: (m.published_at, m.item_id),
-        )
-        for member in members:
-            parent = next(
-                (
-                    d
-                    for d in self.store.deliveries_for_item(member.item_id)
-                    if d.kind == "alert"
-                    and d.channel_ref == delivery.channel_ref
-                    and d.status == "sent"
-                    and d.external_id
-                ),
-                None,
-            )
+        members = self.stories.story_members([story_id]).get(story_id, [])
+        posted = {
+            d.item_ids[0]: d
+            for d in self.stories.story_alerts([story_id]).get(story_id, [])
+            if d.channel_ref == delivery.channel_ref and d.status == "sent" and d.external_id
+        }
+        for member in members:  # first published first: the story's first posted alert
+            parent = posted.get(member.item_id)
             first = self.store.get_item(member.item_id) if parent is not None else None
             if parent is None or parent.external_id is None or first is None:
                 continue

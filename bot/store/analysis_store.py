@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Connection, Table, false, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.core.models import Delivery
 from bot.core.ports import ItemAnalysis, StanceKind, Statement, StoryDoc, StoryMember
+from bot.store import rows
 from bot.store.base import SqlBase
 from bot.store.dml import rows_where_in
-from bot.store.schema import classifications, items, stances, story_fingerprints
+from bot.store.schema import classifications, deliveries, items, stances, story_fingerprints
 
 if TYPE_CHECKING:
     from bot.core.ports import AnalysisStore
@@ -110,6 +112,20 @@ class AnalysisStoreMixin(SqlBase):
                 StoryMember(r["id"], r["story_id"], r["source"], r["published_at"])
             )
         return dict(members)
+
+    def story_alerts(self, story_ids: Sequence[int]) -> dict[int, list[Delivery]]:
+        """The alert deliveries (any status) of each story's items, oldest first."""
+        stmt = (
+            select(items.c.story_id, deliveries)
+            .join(items, items.c.id == deliveries.c.item_id)
+            .where(deliveries.c.kind == "alert")
+        )
+        with self._read("reading the alerts of stories") as conn:
+            found = rows_where_in(conn, stmt, items.c.story_id, list(story_ids))
+        alerts: dict[int, list[Delivery]] = defaultdict(list)
+        for r in sorted(found, key=lambda r: r["id"]):
+            alerts[r["story_id"]].append(rows.delivery_from_row(r))
+        return dict(alerts)
 
     def statements(
         self,

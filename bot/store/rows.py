@@ -179,12 +179,14 @@ def delivery_values(
     delivery: PendingDelivery, now: datetime, item_ids: Sequence[int] | None = None
 ) -> dict[str, Any]:
     """A new pending `deliveries` row; `item_ids` overrides the delivery's own."""
+    ids = list(delivery.item_ids if item_ids is None else item_ids)
     return {
         "channel_ref": delivery.channel_ref,
         "kind": delivery.kind,
         "dedupe_key": delivery.dedupe_key,
         "status": "pending",
-        "item_ids": list(delivery.item_ids if item_ids is None else item_ids),
+        "item_ids": ids,
+        "item_id": ids[0] if len(ids) == 1 else None,
         "payload": dict(delivery.payload),
         "attempts": 0,
         "next_attempt_at": None,

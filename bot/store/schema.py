@@ -152,6 +152,8 @@ deliveries = Table(
     # The replica sending it, and until when that claim holds (bot.store.leases).
     Column("claimed_by", Text),
     Column("claim_expires_at", UtcDateTime),
+    # The item of a single-item delivery (alerts, follow-ups), to find a story's alerts.
+    Column("item_id", Integer, index=True),
     CheckConstraint(_one_of("kind", DeliveryKind), name="kind"),
     CheckConstraint(_one_of("status", DeliveryStatus), name="status"),
     Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),

@@ -53,22 +53,21 @@ class Analysis:
     def story_members(self, story_ids: Sequence[int]) -> dict[int, list[StoryMember]]:
         return {s: [StoryMember(s, s, "wire", T0)] for s in story_ids}
 
+    def story_alerts(self, story_ids: Sequence[int]) -> dict[int, list[Delivery]]:
+        # Each stored story is its lead item alone; `alerted` says where that item alerted.
+        return {
+            s: [
+                Delivery(n, ref, "alert", f"alert:{ref}:{s}", "sent", item_ids=[s])
+                for n, ref in enumerate(self.alerted.get(s, []))
+            ]
+            for s in story_ids
+        }
+
     def statements(self, **kw: Any) -> list[Statement]:
         return []
 
     def daily_topic_counts(self, start: datetime, end: datetime) -> dict[str, dict[date, int]]:
         return {}
-
-
-class Store:
-    def __init__(self, alerted: dict[int, list[str]]) -> None:
-        self.alerted = alerted
-
-    def deliveries_for_item(self, item_id: int) -> list[Delivery]:
-        return [
-            Delivery(n, ref, "alert", f"alert:{ref}:{item_id}", "sent")
-            for n, ref in enumerate(self.alerted.get(item_id, []))
-        ]
 
 
 def new_item(guid: str, story: str, hours: float) -> NewItem:
@@ -82,7 +81,8 @@ def alert(ref: str) -> PendingDelivery:
 
 
 def step(analysis: Analysis, alerted: dict[int, list[str]]) -> AnalysisStep:
-    return AnalysisStep(Store(alerted), analysis, Clusterer())  # type: ignore[arg-type]
+    analysis.alerted = alerted
+    return AnalysisStep(analysis, Clusterer())  # type: ignore[arg-type]
 
 
 def test_merge_windows() -> None:

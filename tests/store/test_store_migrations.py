@@ -44,7 +44,7 @@ def test_migrate_twice_is_a_noop_and_keeps_data(db_url: str) -> None:
         assert [f.name for f in store.list_feeds()] == ["kept"]
     finally:
         store.close()
-    assert _revision(db_url) == _head() == "0006"
+    assert _revision(db_url) == _head() == "0007"
 
 
 def test_migrated_schema_matches_table_definitions(db_url: str) -> None:
@@ -120,7 +120,7 @@ def test_downgrade_to_base_and_upgrade_again(db_url: str) -> None:
         upgrade(engine)
     finally:
         engine.dispose()
-    assert _revision(db_url) == "0006"
+    assert _revision(db_url) == "0007"
 
 
 def test_sqlite_file_settings_and_parent_directory(tmp_path: Path) -> None:
