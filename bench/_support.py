@@ -1,4 +1,5 @@
-"""Shared pieces of the benchmarks: repository imports, a feed server process, RSS sampling."""
+"""Shared pieces of the benchmarks: repository imports, a feed server process, RSS sampling,
+scratch databases and the machine's load (the figures mean little on a busy machine)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import multiprocessing as mp
 import os
 import statistics
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -142,3 +145,45 @@ def timed(fn: object) -> float:
     start = time.perf_counter()
     fn()  # type: ignore[operator]
     return time.perf_counter() - start
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    """Median, 90th percentile (nearest rank) and maximum of `values`."""
+    ordered = sorted(values)
+    p90 = ordered[max(0, -(-len(ordered) * 9 // 10) - 1)]
+    return {"median": statistics.median(ordered), "p90": p90, "max": ordered[-1]}
+
+
+def machine() -> dict[str, object]:
+    """CPUs and the 1-minute load average now: the context every figure is read in."""
+    return {"cpus": os.cpu_count(), "load_1m": round(os.getloadavg()[0], 2)}
+
+
+@contextlib.contextmanager
+def scratch_database(url: str | None) -> Iterator[str]:
+    """A URL to an empty database, removed afterwards.
+
+    None: a SQLite file in a temporary directory. A PostgreSQL URL: a schema of its own in that
+    database (as the storage tests do), dropped at the end, so the database itself is untouched.
+    """
+    if not url:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    if make_url(url).get_backend_name() != "postgresql":
+        raise SystemExit(f"--database-url: expected a postgresql:// URL, got {url}")
+    schema = f"watchbot_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, poolclass=NullPool)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -1,12 +1,18 @@
 """Throughput of the real poller against a local feed server, compared with bare feedparser.
 
     python bench/pipeline.py [--feeds 1000] [--entries 50] [--parse-workers N] [--classifier auto]
+                             [--no-stories]
 
 One cold cycle (every entry new: fetch, parse, classify, store) and one warm cycle (every feed
 answers 304) through `build_app` with SqlStore on a temporary SQLite file and the real HttpFetcher;
 then the same bytes through bare `feedparser.parse` in one process. Prints the figures, then one
 JSON line. Nothing is asserted: the figures are tracked over time, the targets live in
 docs/performance.md.
+
+`--no-stories` hides the store's story and statement tables from `build_app`, so the poll runs
+without the analysis step (story clustering, follow-ups, statements): what the pipeline costs
+without it. The generated feeds are a handful of templates, so with stories on, every on-topic
+entry joins one of a few stories thousands of items long (see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from bot.app import build_app
 from bot.chat.console import ConsoleSender
 from bot.config import Settings
 from bot.core.models import TOPICS, Classification
+from bot.core.ports import AnalysisStore
+from bot.store.sql import SqlStore
 
 
 class NullClassifier:
@@ -47,6 +55,20 @@ class NullClassifier:
             model_version=self.version,
         )
         return [empty for _ in docs]  # type: ignore[attr-defined]
+
+
+class WithoutStories:
+    """The store without its AnalysisStore side: `build_app` then wires no analysis step."""
+
+    _hidden = frozenset(name for name in dir(AnalysisStore) if not name.startswith("_"))
+
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> object:
+        if name in self._hidden:
+            raise AttributeError(name)
+        return getattr(self._store, name)
 
 
 def settings_for(db: Path, urls: list[str], args: argparse.Namespace) -> Settings:
@@ -68,8 +90,10 @@ async def run_cycles(args: argparse.Namespace, server: FeedServerProcess, db: Pa
     clock = SteppingClock()
     settings = settings_for(db, urls, args)
     started = time.perf_counter()
+    store = SqlStore(settings.storage.url)
     app = build_app(
         settings,
+        store=WithoutStories(store) if args.no_stories else store,  # type: ignore[arg-type]
         clock=clock,
         classifier=NullClassifier() if args.classifier == "null" else None,
         senders={"console": ConsoleSender(io.StringIO())},
@@ -118,6 +142,9 @@ def main() -> None:
     parser.add_argument(
         "--classifier", default="auto", help='"auto" (as configured), "rules", "null" or a path'
     )
+    parser.add_argument(
+        "--no-stories", action="store_true", help="poll without the analysis step (stories)"
+    )
     args = parser.parse_args()
     if args.parse_workers is None:
         from bot.config import load_settings
@@ -139,7 +166,9 @@ def main() -> None:
         "entries": args.entries,
         "parse_workers": args.parse_workers,
         "classifier": args.classifier,
+        "stories": not args.no_stories,
         "cpus": os.cpu_count(),
+        "load_1m": round(os.getloadavg()[0], 2),
         "mb": round(total_bytes / 1e6, 1),
         "cold_seconds": round(figures["cold_s"], 2),
         "cold_items_per_s": round(items / figures["cold_s"], 1),
@@ -153,13 +182,20 @@ def main() -> None:
         "failures": figures["cold_failures"] + figures["warm_failures"],
         "load_s": round(figures["load_s"], 2),
     }
-    print(f"{args.feeds} feeds x {args.entries} entries ({result['mb']} MB), "
-          f"parse_workers={args.parse_workers}, classifier={args.classifier}")
-    print(f"cold cycle:  {result['cold_seconds']:.2f} s  {result['cold_items_per_s']:.0f} items/s  "
-          f"{result['cold_feeds_per_s']:.1f} feeds/s  ({items} new items, "
-          f"{figures['cold_failures']} failures)")
-    print(f"warm cycle:  {result['warm_seconds']:.3f} s  {result['warm_feeds_per_s']:.0f} feeds/s  "
-          f"({figures['warm_not_modified']} not modified)")
+    print(
+        f"{args.feeds} feeds x {args.entries} entries ({result['mb']} MB), "
+        f"parse_workers={args.parse_workers}, classifier={args.classifier}, "
+        f"stories={'off' if args.no_stories else 'on'}"
+    )
+    print(
+        f"cold cycle:  {result['cold_seconds']:.2f} s  {result['cold_items_per_s']:.0f} items/s  "
+        f"{result['cold_feeds_per_s']:.1f} feeds/s  ({items} new items, "
+        f"{figures['cold_failures']} failures)"
+    )
+    print(
+        f"warm cycle:  {result['warm_seconds']:.3f} s  {result['warm_feeds_per_s']:.0f} feeds/s  "
+        f"({figures['warm_not_modified']} not modified)"
+    )
     print(f"bare feedparser, one process: {bare_s:.2f} s  -> ratio {result['ratio_to_feedparser']}")
     print(f"peak RSS (with worker processes): {result['peak_rss_mb']:.0f} MB")
     print(json.dumps(result))

@@ -126,20 +126,43 @@ def digest_from_payload(
     store: Store, payload: dict[str, object], item_ids: Sequence[int]
 ) -> DigestMessage:
     """Rebuild a recorded digest from its stored item ids, so a resend shows the same items."""
-    items = [i for i in (store.get_item(n) for n in item_ids) if i is not None]
     start = payload.get("window_start")
     topics = payload.get("topics") or list(TOPICS)
+    wanted = [str(t) for t in topics] if isinstance(topics, list) else list(TOPICS)
+    window_start = datetime.fromisoformat(start) if isinstance(start, str) else None
+    window_end = datetime.fromisoformat(str(payload["window_end"]))
     return build_digest(
-        items,
-        topics=[str(t) for t in topics] if isinstance(topics, list) else list(TOPICS),
-        window_start=datetime.fromisoformat(start) if isinstance(start, str) else None,
-        window_end=datetime.fromisoformat(str(payload["window_end"])),
+        _stored_items(store, item_ids, window_start, window_end, wanted),
+        topics=wanted,
+        window_start=window_start,
+        window_end=window_end,
         title=str(payload.get("title", "Watchbot digest")),
         timezone=str(payload.get("timezone", "UTC")),
         stories=_stories_from(payload.get("stories")),
         moves=_moves_from(payload.get("moves")),
         attachments=_attachments_from(payload.get("attachments")),
     )
+
+
+def _stored_items(
+    store: Store,
+    item_ids: Sequence[int],
+    start: datetime | None,
+    end: datetime,
+    topics: Sequence[str],
+) -> list[Item]:
+    """The items of `item_ids` still stored, in that order.
+
+    A digest's items were chosen from its window, so one query for the window's items finds them
+    all (one query per id took ~1 ms each: 10 s for a digest of 10,000 items); an id the window
+    no longer yields (an item reclassified since) is read on its own, one that has gone is left out.
+    """
+    if len(item_ids) <= 1:
+        return [i for i in (store.get_item(n) for n in item_ids) if i is not None]
+    wanted = set(item_ids)
+    found = {i.id: i for i in store.items_between(start, end, topics) if i.id in wanted}
+    items = (found.get(n) or store.get_item(n) for n in item_ids)
+    return [i for i in items if i is not None]
 
 
 # --- what a recorded digest keeps besides its item ids, so that a resend is the same -------
@@ -260,21 +283,35 @@ class DigestService:
         Weekly digests (by default: a channel whose schedule fires once a week) add the "who
         moved" section and the chart of daily items per topic over the last 30 days.
         """
+        return self._collect(channel, since=since, until=until, topics=topics, weekly=weekly)[0]
+
+    def _collect(
+        self,
+        channel: Channel,
+        *,
+        since: datetime | None,
+        until: datetime,
+        topics: Sequence[str] | None = None,
+        weekly: bool | None = None,
+    ) -> tuple[DigestMessage, StoryView]:
+        """`collect`, and the stories of the window's items (so `record` need not ask again)."""
         wanted = list(topics or channel.topics)
         items = self.store.items_between(since, until, wanted)
         weekly = is_weekly(channel.digest_cron) if weekly is None else weekly
         moves = who_moved(self.analysis, since, until) if weekly and self.analysis else ()
-        return build_digest(
+        stories = self.stories([i.id for i in items])
+        digest = build_digest(
             items,
             topics=wanted,
             window_start=since,
             window_end=until,
             title=f"Watchbot digest for {channel.name}",
             timezone=channel.timezone,
-            stories=self.stories([i.id for i in items]),
+            stories=stories,
             moves=moves,
             attachments=(self.chart(until),) if weekly and self.charts else (),
         )
+        return digest, stories
 
     def stories(self, item_ids: Sequence[int]) -> StoryView:
         """The stories of these items with the outlets of each (empty without analysis)."""
@@ -317,15 +354,17 @@ class DigestService:
         end = self.clock.now()
         key_time = slot or end
         start = since or channel.last_digest_at
-        digest = self.collect(channel, since=start, until=end)
+        digest, view = self._collect(channel, since=start, until=end)
         if digest.item_count == 0:
             log.info("digest.empty", extra={"channel": channel_ref})
             return None
         ids = tuple(i for s in digest.sections for ln in s.lines for i in (ln.item_id, *ln.folded))
         shown = set(ids)
-        view = self.stories(ids)
+        # The stories of the items shown, from those of the whole window (one lookup, not two).
+        story_of = {i: s for i, s in view.story_of.items() if i in shown}
+        kept = set(story_of.values())
         stories = StoryView(
-            story_of={i: s for i, s in view.story_of.items() if i in shown}, sources=view.sources
+            story_of=story_of, sources={s: o for s, o in view.sources.items() if s in kept}
         )
         pending = PendingDelivery(
             channel_ref=channel_ref,
