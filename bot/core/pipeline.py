@@ -206,6 +206,7 @@ class Poller:
             now,
             self.policy,
             max_age_s=cache_max_age(read.cache_control),
+            due=feed.next_poll_at if feed.primed and not feed.consecutive_failures else None,
         )
         outcome = FeedOutcome(
             feed_id=feed.id,

@@ -70,6 +70,17 @@ def test_backoff_grows_and_honours_retry_after() -> None:
     assert later - NOW == timedelta(seconds=7200)
 
 
+def test_success_keeps_the_cadence_from_when_the_poll_was_due() -> None:
+    policy = PollPolicy(jitter_fraction=0.1, min_interval_s=1)
+    due = NOW - timedelta(seconds=0.4)  # the tick came late and the fetch took a while
+    assert next_poll_after_success(7, 60, NOW, policy, due=due) == due + timedelta(seconds=60)
+    # A first poll, or one more than an interval late, sets the phase: now + interval + jitter.
+    first = next_poll_after_success(7, 60, NOW, policy)
+    assert timedelta(seconds=60) <= first - NOW <= timedelta(seconds=66)
+    late = NOW - timedelta(seconds=90)
+    assert next_poll_after_success(7, 60, NOW, policy, due=late) == first
+
+
 def test_success_respects_max_age_and_min_interval() -> None:
     policy = PollPolicy(jitter_fraction=0.0, min_interval_s=60)
     assert next_poll_after_success(1, 10, NOW, policy) - NOW == timedelta(seconds=60)
