@@ -179,7 +179,8 @@ def render_digest(digest: DigestMessage) -> list[SlackPost]:
     tail = (len(last), sum(len(t) for b in last for t in _block_texts(b)))
     parts = split_digest(digest, lambda line: len(item_text(line, tz)), tail=tail)
     per_topic = {s.topic: sum(1 + len(line.folded) for line in s.lines) for s in digest.sections}
-    return [_digest_part(digest, part, per_topic, last) for part in parts]
+    total = digest.item_count  # counted once: it walks every line, and a digest has many parts
+    return [_digest_part(digest, part, per_topic, total, last) for part in parts]
 
 
 def _block_texts(block: Block) -> list[str]:
@@ -189,7 +190,11 @@ def _block_texts(block: Block) -> list[str]:
 
 
 def _digest_part(
-    digest: DigestMessage, part: DigestPart, per_topic: dict[str, int], last: list[Block]
+    digest: DigestMessage,
+    part: DigestPart,
+    per_topic: dict[str, int],
+    total: int,
+    last: list[Block],
 ) -> SlackPost:
     tz = digest.timezone
     label = digest.title if part.total == 1 else f"{digest.title} ({part.number}/{part.total})"
@@ -201,16 +206,16 @@ def _digest_part(
         blocks.extend(section(item_text(line, tz)) for line in run.section.lines)
     footer = (
         f"Window: {date(digest.window_start, tz)} → {date(digest.window_end, tz)}"
-        f" · {digest.item_count} item{'s' if digest.item_count != 1 else ''}"
+        f" · {total} item{'s' if total != 1 else ''}"
     )
     if part.total > 1:
         footer += f" · part {part.number} of {part.total}"
-    if digest.item_count == 0:
+    if total == 0:
         blocks.append(section("No matching items in this window."))
     if part.number == part.total:
         blocks.extend(last)
     blocks.append(context(footer))
-    text = f"{escape(one_line(label))}: {digest.item_count} item(s)"
+    text = f"{escape(one_line(label))}: {total} item(s)"
     return SlackPost(text=text, blocks=tuple(blocks), ephemeral=digest.ephemeral)
 
 
