@@ -206,7 +206,7 @@ class SlackSender:
             try:
                 return await search(thread), thread
             except ThreadGone:
-                log.info("slack.thread_gone", extra={"channel": target, "thread": thread})
+                log.info("slack.thread_gone", extra={"channel": target, "thread_ts": thread})
         return await search(None), None
 
     async def _find_posts(
