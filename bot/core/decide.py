@@ -115,13 +115,14 @@ def next_poll_after_success(
 ) -> datetime:
     """Next poll: the feed's interval (at least the server's max-age, capped at a day) after
     `due`, when this poll was due, so the feed keeps its cadence however long the fetch and
-    the wait for a tick took. Without `due` (a first poll), or when that time has already
-    passed (the feed fell an interval behind), it counts from `now` plus the feed's own jitter,
-    which sets its phase so that feeds added together do not poll in lockstep."""
+    the wait for a tick took — but never sooner than half an interval from `now`, so a late
+    poll is not followed by a hurried one. Without `due` (a first poll), or when the feed fell
+    that far behind, it counts from `now` plus the feed's own jitter, which sets its phase so
+    that feeds added together do not poll in lockstep."""
     wait = max(interval_s, policy.min_interval_s)
     if max_age_s is not None:
         wait = max(wait, min(max_age_s, 24 * 3600))
-    if due is not None and due + timedelta(seconds=wait) > now:
+    if due is not None and due + timedelta(seconds=wait) >= now + timedelta(seconds=wait / 2):
         return due + timedelta(seconds=wait)
     return now + timedelta(seconds=wait + _jitter(feed_id, wait, policy.jitter_fraction))
 

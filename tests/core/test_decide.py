@@ -77,7 +77,7 @@ def test_success_keeps_the_cadence_from_when_the_poll_was_due() -> None:
     # A first poll, or one more than an interval late, sets the phase: now + interval + jitter.
     first = next_poll_after_success(7, 60, NOW, policy)
     assert timedelta(seconds=60) <= first - NOW <= timedelta(seconds=66)
-    late = NOW - timedelta(seconds=90)
+    late = NOW - timedelta(seconds=40)  # more than half an interval behind
     assert next_poll_after_success(7, 60, NOW, policy, due=late) == first
 
 

@@ -5,7 +5,7 @@ half of those stories are on topic and alert the console channel. Between the tw
 sends) is killed with SIGKILL. Afterwards:
 
 - every feed was polled on schedule, and never twice for one due time (each poll of a feed is at
-  least most of an interval after the one before, and none waits much longer than an interval,
+  least half an interval after the one before, and none waits much longer than an interval,
   bar the dead replica's feeds, which wait for their lease to lapse);
 - every story is stored once;
 - every alert was sent once: all deliveries are sent, and each alert appears once across the
@@ -300,7 +300,9 @@ async def test_three_replicas_share_feeds_and_send_each_alert_once(
     steady: list[float] = []
     for path, seen in times.items():
         gaps = [(b - a, a) for a, b in itertools.pairwise(seen)]
-        assert all(gap > INTERVAL_S * 0.8 for gap, _ in gaps), (path, gaps)
+        # Polls keep their cadence (a late one is followed by an on-time one), never sooner
+        # than half an interval apart: two replicas never poll a feed for one due time.
+        assert all(gap > INTERVAL_S * 0.5 for gap, _ in gaps), (path, gaps)
         for gap, start in gaps:
             if start < primed_at:
                 continue  # the cold start is as slow as first polls are; schedules start after
