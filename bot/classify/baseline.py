@@ -41,7 +41,8 @@ class KeywordClassifier:
         labels = {t: ukraine and bool(TOPIC_WORDS[t].search(full)) for t in TOPICS}
         why = {
             t: [f"keywords: {TOPIC_WORDS[t].search(full).group(0)!r} + Ukraine"]  # type: ignore[union-attr]
-            if labels[t] else []
+            if labels[t]
+            else []
             for t in TOPICS
         }
         scores = {t: 1.0 if labels[t] else 0.0 for t in TOPICS}

@@ -65,10 +65,14 @@ def fit(
     l2: float = 1.0,
 ) -> Calibrator:
     """Regularised logistic regression (Newton's method) with Platt's smoothed targets."""
-    x = numpy.column_stack([
-        [model_logit(p) for p in model_p], list(rule), [float(f) for f in false_friend],
-        numpy.ones(len(y)),
-    ])
+    x = numpy.column_stack(
+        [
+            [model_logit(p) for p in model_p],
+            list(rule),
+            [float(f) for f in false_friend],
+            numpy.ones(len(y)),
+        ]
+    )
     labels = numpy.asarray(y, dtype=bool)
     pos, neg = int(labels.sum()), int((~labels).sum())
     target = numpy.where(labels, (pos + 1) / (pos + 2), 1 / (neg + 2))
@@ -78,7 +82,9 @@ def fit(
     for _ in range(100):
         p = 1.0 / (1.0 + numpy.exp(-numpy.clip(x @ theta, -30, 30)))
         grad = x.T @ (p - target) + penalty * theta
-        hess = (x * (p * (1 - p))[:, None]).T @ x + numpy.diag(penalty) + 1e-9 * numpy.eye(len(theta))
+        hess = (
+            (x * (p * (1 - p))[:, None]).T @ x + numpy.diag(penalty) + 1e-9 * numpy.eye(len(theta))
+        )
         step = numpy.linalg.solve(hess, grad)
         theta -= step
         if float(numpy.abs(step).max()) < 1e-10:
@@ -112,7 +118,10 @@ def operating_point(scores: Sequence[float], y: Sequence[bool], threshold: float
 
 
 def choose_threshold(
-    scores: Sequence[float], y: Sequence[bool], min_precision: float = 0.92, min_recall: float = 0.88
+    scores: Sequence[float],
+    y: Sequence[bool],
+    min_precision: float = 0.92,
+    min_recall: float = 0.88,
 ) -> Operating:
     """The threshold to ship: best F1 among those meeting both targets (precision first).
 

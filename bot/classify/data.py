@@ -61,7 +61,7 @@ def _item(row: object, where: str) -> LabelledItem:
         raise ConfigError(f"{where}: expected a JSON object")
     labels = row.get("labels")
     if not isinstance(labels, dict) or not all(isinstance(labels.get(t), bool) for t in TOPICS):
-        raise ConfigError(f"{where}: labels must be {{\"guarantees\": bool, \"troops\": bool}}")
+        raise ConfigError(f'{where}: labels must be {{"guarantees": bool, "troops": bool}}')
     if not isinstance(row.get("id"), str | int):
         raise ConfigError(f"{where}: missing id")
     return LabelledItem(

@@ -65,11 +65,18 @@ class SystemScores:
     def to_dict(self) -> dict[str, object]:
         """JSON-ready figures (for watchbot.json and benchmarks)."""
         return {
-            "system": self.system, "version": self.version, "items": self.items,
+            "system": self.system,
+            "version": self.version,
+            "items": self.items,
             **{
                 s.topic: {
-                    "precision": round(s.precision, 4), "recall": round(s.recall, 4),
-                    "f1": round(s.f1, 4), "tp": s.tp, "fp": s.fp, "fn": s.fn, "tn": s.tn,
+                    "precision": round(s.precision, 4),
+                    "recall": round(s.recall, 4),
+                    "f1": round(s.f1, 4),
+                    "tp": s.tp,
+                    "fp": s.fp,
+                    "fn": s.fn,
+                    "tn": s.tn,
                 }
                 for s in self.labels
             },
@@ -84,15 +91,20 @@ def score_system(name: str, classifier: Classifier, items: Sequence[LabelledItem
     labels = []
     for t in TOPICS:
         pairs = [(r.labels[t], i.labels[t]) for r, i in zip(results, items, strict=True)]
-        labels.append(LabelScores(
-            topic=t,
-            tp=sum(1 for p, g in pairs if p and g),
-            fp=sum(1 for p, g in pairs if p and not g),
-            fn=sum(1 for p, g in pairs if not p and g),
-            tn=sum(1 for p, g in pairs if not p and not g),
-        ))
+        labels.append(
+            LabelScores(
+                topic=t,
+                tp=sum(1 for p, g in pairs if p and g),
+                fp=sum(1 for p, g in pairs if p and not g),
+                fn=sum(1 for p, g in pairs if not p and g),
+                tn=sum(1 for p, g in pairs if not p and not g),
+            )
+        )
     return SystemScores(
-        system=name, version=classifier.version, items=len(items), labels=tuple(labels),
+        system=name,
+        version=classifier.version,
+        items=len(items),
+        labels=tuple(labels),
         items_per_second=len(items) / elapsed if elapsed > 0 else 0.0,
     )
 
@@ -119,7 +131,9 @@ def held_out_items(corpus_dir: Path = CORPUS_DIR) -> list[LabelledItem]:
     return split(read_corpus(corpus_dir))[1]
 
 
-def evaluate_held_out(corpus_dir: Path = CORPUS_DIR, model_dir: Path | None = MODEL_DIR) -> list[SystemScores]:
+def evaluate_held_out(
+    corpus_dir: Path = CORPUS_DIR, model_dir: Path | None = MODEL_DIR
+) -> list[SystemScores]:
     """The three systems on the corpus's held-out split."""
     return compare(held_out_items(corpus_dir), model_dir)
 
@@ -131,7 +145,9 @@ def evaluate_file(path: Path, model_dir: Path | None = MODEL_DIR) -> list[System
 
 def format_table(scores: Sequence[SystemScores], title: str = "") -> str:
     """Plain-text table: one row per system and label with P, R, F1 and counts."""
-    header = f"{'system':<9} {'label':<11} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}"
+    header = (
+        f"{'system':<9} {'label':<11} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}"
+    )
     lines = [title] if title else []
     lines += [header, "-" * len(header)]
     for s in scores:

@@ -37,9 +37,7 @@ def _char_keys(word: str, nmin: int, nmax: int) -> numpy.ndarray:
     if len(word) < 2 or not any(ch.isalpha() for ch in word):
         return numpy.zeros((0,), dtype="uint64")
     padded = f"<{word}>"
-    grams = {
-        padded[i : i + n] for n in range(nmin, nmax + 1) for i in range(len(padded) - n + 1)
-    }
+    grams = {padded[i : i + n] for n in range(nmin, nmax + 1) for i in range(len(padded) - n + 1)}
     # The \x01 prefix keeps n-gram keys apart from whole-word keys of the same spelling.
     return numpy.asarray(sorted(get_string_id("\x01" + g) for g in grams), dtype="uint64")
 
@@ -66,10 +64,12 @@ def doc_features(
     char_keys = (
         numpy.unique(numpy.concatenate(char_parts)) if char_parts else numpy.zeros(0, "uint64")
     )
-    values = numpy.concatenate([
-        numpy.full(len(word_keys), 1.0 / max(1.0, len(word_keys)) ** 0.5, dtype="float32"),
-        numpy.full(len(char_keys), 1.0 / max(1.0, len(char_keys)) ** 0.5, dtype="float32"),
-    ])
+    values = numpy.concatenate(
+        [
+            numpy.full(len(word_keys), 1.0 / max(1.0, len(word_keys)) ** 0.5, dtype="float32"),
+            numpy.full(len(char_keys), 1.0 / max(1.0, len(char_keys)) ** 0.5, dtype="float32"),
+        ]
+    )
     return numpy.concatenate([word_keys, char_keys]), values
 
 
@@ -116,7 +116,9 @@ def build_char_bow_textcat(
     resizable_layer: Model[Any, Floats2d] = resizable(
         sparse_linear, resize_layer=partial(resize_linear_weighted, fill_defaults=fill_defaults)
     )
-    inner: Model[list[Doc], Floats2d] = chain(featurizer(ngram_size, char_min, char_max), resizable_layer)
+    inner: Model[list[Doc], Floats2d] = chain(
+        featurizer(ngram_size, char_min, char_max), resizable_layer
+    )
     model: Model[list[Doc], Floats2d] = chain(with_cpu(inner, inner.ops), Logistic())
     if nO is not None:
         model.set_dim("nO", nO)

@@ -31,7 +31,9 @@ def load_pipeline(model_dir: Path) -> Language:
     try:
         nlp = spacy.load(model_dir)
     except (OSError, ValueError, KeyError) as exc:
-        raise ConfigError(f"classifier.model: cannot load the spaCy pipeline in {model_dir}: {exc}") from None
+        raise ConfigError(
+            f"classifier.model: cannot load the spaCy pipeline in {model_dir}: {exc}"
+        ) from None
     if TEXTCAT not in nlp.component_names or "entity_ruler" not in nlp.component_names:
         raise ConfigError(f"classifier.model: {model_dir} has no {TEXTCAT} and entity_ruler")
     if TEXTCAT in nlp.pipe_names:

@@ -27,7 +27,7 @@ def read_meta(path: Path) -> dict[str, Any]:
     """The model meta; ConfigError naming what is missing when `path` is not a model dir."""
     if not path.is_dir():
         raise ConfigError(
-            f"classifier.model: {path} is not a directory; use \"auto\", \"rules\" or the folder "
+            f'classifier.model: {path} is not a directory; use "auto", "rules" or the folder '
             "written by `watchbot train`"
         )
     if not is_model_dir(path):

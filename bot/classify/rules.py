@@ -104,7 +104,9 @@ def score_troops(text: str, doc_mentions_ukraine: bool) -> tuple[float, list[str
     negative = bool(TROOP_NEGATIVE.search(text))
     # "Russia says troops will pull back": with no foreign force named and no objection voiced,
     # troops in a sentence about Russia are usually its own.
-    russian = not negative and not strong and bool(RUSSIA.search(text)) and not _OBJECTION.search(text)
+    russian = (
+        not negative and not strong and bool(RUSSIA.search(text)) and not _OBJECTION.search(text)
+    )
     score = 0.3 * bool(terms) + 0.15 * bool(forces) + 0.35 * bool(strong)
     score += 0.3 * bool(generic) * (bool(strong) or not (negative or russian))
     score += 0.2 * bool(deploy)
@@ -148,7 +150,9 @@ def false_friend(text: str, topic: str) -> bool:
     """
     if topic == "guarantees":
         cue = GUARANTEE_STRONG.search(text) or GUARANTEE_WEAK.search(text)
-        return bool(cue) and bool(GUARANTEE_FINANCIAL.search(text) or GUARANTEE_NEGATIVE.search(text))
+        return bool(cue) and bool(
+            GUARANTEE_FINANCIAL.search(text) or GUARANTEE_NEGATIVE.search(text)
+        )
     cue = TROOP_STRONG.search(text) or TROOP_GENERIC.search(text) or TROOP_TERMS.search(text)
     return bool(cue) and bool(TROOP_NEGATIVE.search(text))
 
@@ -186,7 +190,7 @@ def compose_text(title: str, text: str) -> str:
     # Cut the inputs first: a hostile 4 MB title must not be copied around only to be cut later.
     lines = [line.strip() for line in f"{title[:MAX_CHARS]}\n{text[:MAX_CHARS]}".splitlines()]
     # Headlines and paragraphs without final punctuation would run into the next sentence.
-    closed = [line if line[-1] in ".!?\"”»:" else line + "." for line in lines if line]
+    closed = [line if line[-1] in '.!?"”»:' else line + "." for line in lines if line]
     return "\n".join(closed)[:MAX_CHARS]
 
 

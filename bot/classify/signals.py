@@ -50,7 +50,9 @@ class Signals:
 
     doc: Doc  # the whole composed text, with sentences and actor entities
     found: dict[str, list[Evidence]]  # rule evidence per topic over the whole text, strongest first
-    lookalikes: dict[str, list[str]]  # per topic: sentences with a false friend (rules.false_friends)
+    lookalikes: dict[
+        str, list[str]
+    ]  # per topic: sentences with a false friend (rules.false_friends)
     views: dict[str, list[View]] = field(default_factory=dict)  # per topic; the lede view first
 
     @property
@@ -127,13 +129,17 @@ def predict(nlp: Language, docs: Sequence[Doc]) -> numpy.ndarray:
     return scores[:, order]
 
 
-def analyse(nlp: Language, items: Sequence[tuple[str, str]], batch_size: int = 128) -> list[Signals]:
+def analyse(
+    nlp: Language, items: Sequence[tuple[str, str]], batch_size: int = 128
+) -> list[Signals]:
     """Rule evidence on the whole text, and views scored by textcat and rules, for each item."""
     texts = [compose_text(title, text) for title, text in items]
     with nlp.select_pipes(disable=[TEXTCAT]):
         docs = list(nlp.pipe(texts, batch_size=batch_size))
     signals = [
-        Signals(doc, {t: evidence(doc, t) for t in TOPICS}, {t: false_friends(doc, t) for t in TOPICS})
+        Signals(
+            doc, {t: evidence(doc, t) for t in TOPICS}, {t: false_friends(doc, t) for t in TOPICS}
+        )
         for doc in docs
     ]
     # All views of the batch go through the textcat in one call.
@@ -164,7 +170,9 @@ def analyse(nlp: Language, items: Sequence[tuple[str, str]], batch_size: int = 1
     return signals
 
 
-def best_sentence(nlp: Language, doc: Doc, topic: str, limit: int = 80) -> tuple[Span, float] | None:
+def best_sentence(
+    nlp: Language, doc: Doc, topic: str, limit: int = 80
+) -> tuple[Span, float] | None:
     """The sentence the textcat finds most on-topic (for items the rules have no sentence for)."""
     sents = [s for s in list(doc.sents)[:limit] if len(s.text.strip()) >= _MIN_SENTENCE]
     if not sents:

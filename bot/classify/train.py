@@ -148,7 +148,10 @@ def train_textcat(items: Sequence[LabelledItem], config: TrainConfig, seed: int)
     if labels != list(TOPICS):
         raise RuntimeError(f"textcat labels {labels} != {list(TOPICS)}")
     optimizer = Adam(
-        config.learn_rate, L2=config.weight_decay, L2_is_weight_decay=True, use_averages=True,
+        config.learn_rate,
+        L2=config.weight_decay,
+        L2_is_weight_decay=True,
+        use_averages=True,
         grad_clip=1.0,
     )
     rng = random.Random(seed)
@@ -193,7 +196,7 @@ def out_of_fold(
 
 
 def model_version(today: date, training_hash: str) -> str:
-    """"textcat-<yyyymmdd>-<hash8>"."""
+    """ "textcat-<yyyymmdd>-<hash8>"."""
     return f"textcat-{today:%Y%m%d}-{training_hash[:8]}"
 
 
@@ -226,8 +229,11 @@ def train(
         )
         calibrators[t], thresholds[t] = cal, point.threshold
         oof_points[t] = {
-            "threshold": point.threshold, "precision": round(point.precision, 4),
-            "recall": round(point.recall, 4), "f1": round(point.f1, 4), "items": len(scores),
+            "threshold": point.threshold,
+            "precision": round(point.precision, 4),
+            "recall": round(point.recall, 4),
+            "f1": round(point.f1, 4),
+            "items": len(scores),
         }
     nlp = train_textcat([*train_items, *feedback], config, seed=config.seed)
     training_hash = data_hash([*train_items, *feedback])
@@ -255,9 +261,15 @@ def train(
     }
     write_meta(staging, meta)
     report = TrainReport(
-        version=version, model_dir=out_dir, trained_on=len(train_items) + len(feedback),
-        feedback=len(feedback), held_out=len(held_out), data_hash=training_hash,
-        thresholds=thresholds, calibration=meta["calibration"], out_of_fold=oof_points,
+        version=version,
+        model_dir=out_dir,
+        trained_on=len(train_items) + len(feedback),
+        feedback=len(feedback),
+        held_out=len(held_out),
+        data_hash=training_hash,
+        thresholds=thresholds,
+        calibration=meta["calibration"],
+        out_of_fold=oof_points,
     )
     if evaluate_held_out and held_out:
         systems = evaluate.compare(held_out, model_dir=staging)

@@ -23,7 +23,9 @@ def test_split_is_about_a_fifth_with_positives_of_each_label() -> None:
 
 def test_adding_items_never_moves_existing_ones() -> None:
     items = read_corpus(REPO / "corpus")[:300]
-    new = [LabelledItem(f"NEW-{n}", "t", "", {"guarantees": False, "troops": False}) for n in range(99)]
+    new = [
+        LabelledItem(f"NEW-{n}", "t", "", {"guarantees": False, "troops": False}) for n in range(99)
+    ]
     before = {i.id for i in split(items)[1]}
     after = {i.id for i in split([*new, *items])[1]} - {i.id for i in new}
     assert before == after
@@ -37,8 +39,11 @@ def test_feedback_is_never_held_out() -> None:
 
 
 def test_other_datasets_in_the_folder_are_skipped(tmp_path: Path) -> None:
-    (tmp_path / "a.jsonl").write_text(json.dumps(
-        {"id": "a1", "title": "t", "text": "", "labels": {"guarantees": True, "troops": False}}
-    ) + "\n")
+    (tmp_path / "a.jsonl").write_text(
+        json.dumps(
+            {"id": "a1", "title": "t", "text": "", "labels": {"guarantees": True, "troops": False}}
+        )
+        + "\n"
+    )
     (tmp_path / "pairs.jsonl").write_text(json.dumps({"id": "P1", "a": {}, "b": {}}) + "\n")
     assert [i.id for i in read_corpus(tmp_path)] == ["a1"]

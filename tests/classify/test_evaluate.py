@@ -38,12 +38,24 @@ def test_held_out_report_has_all_systems_and_meets_targets() -> None:
 def test_eval_on_a_labelled_file(tmp_path: Path) -> None:
     path = tmp_path / "gold.jsonl"
     rows = [
-        {"id": "1", "title": "Macron: Western troops in Ukraine cannot be ruled out",
-         "text": "", "labels": {"guarantees": False, "troops": True}},
-        {"id": "2", "title": "Zelensky: NATO membership is Ukraine's only real security guarantee",
-         "text": "", "labels": {"guarantees": True, "troops": False}},
-        {"id": "3", "title": "EBRD extends loan guarantees to Ukrainian grain traders",
-         "text": "", "labels": {"guarantees": False, "troops": False}},
+        {
+            "id": "1",
+            "title": "Macron: Western troops in Ukraine cannot be ruled out",
+            "text": "",
+            "labels": {"guarantees": False, "troops": True},
+        },
+        {
+            "id": "2",
+            "title": "Zelensky: NATO membership is Ukraine's only real security guarantee",
+            "text": "",
+            "labels": {"guarantees": True, "troops": False},
+        },
+        {
+            "id": "3",
+            "title": "EBRD extends loan guarantees to Ukrainian grain traders",
+            "text": "",
+            "labels": {"guarantees": False, "troops": False},
+        },
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     report = run_eval(None, path)

@@ -34,12 +34,19 @@ def test_other_armies(sentence: str) -> None:
 
 
 def test_guarantee_cues_and_false_friends() -> None:
-    assert score_guarantees("zelensky: nato membership is the only real security guarantee", True)[0] >= 0.7
+    assert (
+        score_guarantees("zelensky: nato membership is the only real security guarantee", True)[0]
+        >= 0.7
+    )
     assert score_guarantees("gwarancje bezpieczeństwa dla ukrainy", True)[0] >= 0.7
     assert score_guarantees("ebrd loan guarantees for ukrainian energy firms", True)[0] < 0.3
-    assert score_guarantees("russia demands security guarantees from the us and nato", True)[0] < 0.5
+    assert (
+        score_guarantees("russia demands security guarantees from the us and nato", True)[0] < 0.5
+    )
 
 
 def test_rule_classifier_api() -> None:
-    result = RuleClassifier().classify("Starmer ready to put British boots on the ground in Ukraine", "")
+    result = RuleClassifier().classify(
+        "Starmer ready to put British boots on the ground in Ukraine", ""
+    )
     assert result.labels["troops"] and result.reason("troops").startswith("“")

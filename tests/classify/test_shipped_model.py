@@ -41,7 +41,9 @@ def test_loads_quickly() -> None:
     ("prefix", "guarantees", "troops"),
     [("001", True, True), ("002", True, True), ("003", False, True), ("004", False, True)],
 )
-def test_seed_articles(shipped: TrainedClassifier, prefix: str, guarantees: bool, troops: bool) -> None:
+def test_seed_articles(
+    shipped: TrainedClassifier, prefix: str, guarantees: bool, troops: bool
+) -> None:
     result = shipped.classify(*_seed(prefix))
     assert result.labels == {"guarantees": guarantees, "troops": troops}, result.scores
 
@@ -74,18 +76,35 @@ def test_short_item_explanation(shipped: TrainedClassifier) -> None:
 @pytest.mark.parametrize(
     ("title", "text"),
     [
-        ("US to keep 20,000 troops in Poland", "The Pentagon said the extra brigades sent in 2022 "
-         "would stay on NATO's eastern flank for the foreseeable future."),
-        ("North Korean troops fight in Kursk", "Ukrainian intelligence says thousands of soldiers "
-         "sent by Pyongyang have joined Russian units in the border region."),
-        ("EU agrees loan guarantees for Ukrainian energy firms", "The European Investment Bank "
-         "will back credit lines for companies repairing power plants damaged by Russian strikes."),
-        ("Russia demands security guarantees from NATO", "Moscow published draft treaties that "
-         "would bar Ukraine from the alliance and pull allied forces back from eastern Europe."),
-        ("Ukraine lowers mobilisation age to 25", "The law signed by Zelensky aims to replenish "
-         "front-line units."),
-        ("First F-16 jets arrive in Ukraine", "The Danish and Dutch aircraft will be flown by "
-         "Ukrainian pilots trained in Romania and the United States."),
+        (
+            "US to keep 20,000 troops in Poland",
+            "The Pentagon said the extra brigades sent in 2022 "
+            "would stay on NATO's eastern flank for the foreseeable future.",
+        ),
+        (
+            "North Korean troops fight in Kursk",
+            "Ukrainian intelligence says thousands of soldiers "
+            "sent by Pyongyang have joined Russian units in the border region.",
+        ),
+        (
+            "EU agrees loan guarantees for Ukrainian energy firms",
+            "The European Investment Bank "
+            "will back credit lines for companies repairing power plants damaged by Russian strikes.",
+        ),
+        (
+            "Russia demands security guarantees from NATO",
+            "Moscow published draft treaties that "
+            "would bar Ukraine from the alliance and pull allied forces back from eastern Europe.",
+        ),
+        (
+            "Ukraine lowers mobilisation age to 25",
+            "The law signed by Zelensky aims to replenish front-line units.",
+        ),
+        (
+            "First F-16 jets arrive in Ukraine",
+            "The Danish and Dutch aircraft will be flown by "
+            "Ukrainian pilots trained in Romania and the United States.",
+        ),
     ],
 )
 def test_hard_negatives(shipped: TrainedClassifier, title: str, text: str) -> None:
@@ -96,20 +115,33 @@ def test_hard_negatives(shipped: TrainedClassifier, title: str, text: str) -> No
 @pytest.mark.parametrize(
     ("title", "text", "topic"),
     [
-        ("Paris prêt à envoyer des troupes en Ukraine après un cessez-le-feu",
-         "Le ministre des Armées a confirmé que des soldats français pourraient être déployés "
-         "sur le sol ukrainien dans le cadre d'une force multinationale.", "troops"),
-        ("Merz: Europa muss der Ukraine verlässliche Sicherheitsgarantien geben",
-         "Der Kanzler forderte, dass die USA sich an den Garantien für Kiew beteiligen.",
-         "guarantees"),
-        ("Польща не направить своїх військових в Україну, заявив Туск",
-         "Прем'єр наголосив, що Варшава підтримає місію союзників логістично.", "troops"),
-        ("Захарова: гарантии безопасности Украине без учёта интересов России невозможны",
-         "В МИД заявили, что Москва не примет схем, направленных против её безопасности.",
-         "guarantees"),
-        ("Sikorski: gwarancje bezpieczeństwa dla Ukrainy muszą obejmować Amerykanów",
-         "Minister spraw zagranicznych powiedział, że bez USA europejskie zobowiązania nie "
-         "odstraszą Rosji.", "guarantees"),
+        (
+            "Paris prêt à envoyer des troupes en Ukraine après un cessez-le-feu",
+            "Le ministre des Armées a confirmé que des soldats français pourraient être déployés "
+            "sur le sol ukrainien dans le cadre d'une force multinationale.",
+            "troops",
+        ),
+        (
+            "Merz: Europa muss der Ukraine verlässliche Sicherheitsgarantien geben",
+            "Der Kanzler forderte, dass die USA sich an den Garantien für Kiew beteiligen.",
+            "guarantees",
+        ),
+        (
+            "Польща не направить своїх військових в Україну, заявив Туск",
+            "Прем'єр наголосив, що Варшава підтримає місію союзників логістично.",
+            "troops",
+        ),
+        (
+            "Захарова: гарантии безопасности Украине без учёта интересов России невозможны",
+            "В МИД заявили, что Москва не примет схем, направленных против её безопасности.",
+            "guarantees",
+        ),
+        (
+            "Sikorski: gwarancje bezpieczeństwa dla Ukrainy muszą obejmować Amerykanów",
+            "Minister spraw zagranicznych powiedział, że bez USA europejskie zobowiązania nie "
+            "odstraszą Rosji.",
+            "guarantees",
+        ),
     ],
 )
 def test_foreign_language_positives(
@@ -121,8 +153,11 @@ def test_foreign_language_positives(
 
 
 def test_classify_many_matches_classify(shipped: TrainedClassifier) -> None:
-    docs = [_seed("003"), ("Zelensky: only NATO membership is a real security guarantee", ""),
-            ("Russian drones hit Odesa port", "Grain terminals were damaged.")]
+    docs = [
+        _seed("003"),
+        ("Zelensky: only NATO membership is a real security guarantee", ""),
+        ("Russian drones hit Odesa port", "Grain terminals were damaged."),
+    ]
     batch = shipped.classify_many(docs)
     assert [c.scores for c in batch] == [shipped.classify(*d).scores for d in docs]
     assert batch[1].labels["guarantees"] and not any(batch[2].labels.values())

@@ -26,7 +26,9 @@ def test_combine() -> None:
 
 
 def test_short_items_are_one_view(shipped: TrainedClassifier) -> None:
-    [sig] = analyse(shipped.nlp, [("Macron: troops to Ukraine not ruled out", "He spoke in Paris.")])
+    [sig] = analyse(
+        shipped.nlp, [("Macron: troops to Ukraine not ruled out", "He spoke in Paris.")]
+    )
     assert len(sig.views["troops"]) == 1 and sig.views["troops"][0].lede
 
 
@@ -48,11 +50,16 @@ def test_long_article_views(shipped: TrainedClassifier) -> None:
 
 
 def test_best_sentence_when_rules_are_silent(shipped: TrainedClassifier) -> None:
-    [sig] = analyse(shipped.nlp, [(
-        "Budget talks continue",
-        "Officials met on Tuesday. Kyiv wants binding promises from partners that would "
-        "survive any ceasefire, the foreign minister said.",
-    )])
+    [sig] = analyse(
+        shipped.nlp,
+        [
+            (
+                "Budget talks continue",
+                "Officials met on Tuesday. Kyiv wants binding promises from partners that would "
+                "survive any ceasefire, the foreign minister said.",
+            )
+        ],
+    )
     found = best_sentence(shipped.nlp, sig.doc, "guarantees")
     assert found is not None
     span, p = found

@@ -81,8 +81,13 @@ def test_held_out_never_trained_on(tmp_path: Path) -> None:
 def test_feedback_changes_training_only(tmp_path: Path) -> None:
     items = _subset()
     feedback = [
-        LabelledItem("feedback:1", "Estonia offers a company of soldiers for Ukraine force", "",
-                     {"troops": True}, origin="feedback"),
+        LabelledItem(
+            "feedback:1",
+            "Estonia offers a company of soldiers for Ukraine force",
+            "",
+            {"troops": True},
+            origin="feedback",
+        ),
     ]
     report = train(items, tmp_path / "m", feedback=feedback, config=FAST, evaluate_held_out=False)
     meta = read_meta(tmp_path / "m")

@@ -215,8 +215,13 @@ class FeedServer:
 
     def too_many_requests(self, path: str, retry_after: str = "120", status: int = 429) -> str:
         """429 (or 503) with a Retry-After header."""
-        return self.serve(path, b"slow down", status=status, content_type="text/plain",
-                          headers={"Retry-After": retry_after})
+        return self.serve(
+            path,
+            b"slow down",
+            status=status,
+            content_type="text/plain",
+            headers={"Retry-After": retry_after},
+        )
 
     def error(self, path: str, status: int = 500) -> str:
         """An error status with a small HTML body."""

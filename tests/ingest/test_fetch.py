@@ -31,7 +31,9 @@ class FixedClock:
 def private_ok(**overrides: object) -> HttpLimits:
     """Limits that let the fetcher reach 127.0.0.1, with short deadlines for tests."""
     values: dict[str, object] = {
-        "total_timeout_s": 5.0, "connect_timeout_s": 2.0, "allow_private_networks": True,
+        "total_timeout_s": 5.0,
+        "connect_timeout_s": 2.0,
+        "allow_private_networks": True,
     }
     values.update(overrides)
     return HttpLimits(**values)  # type: ignore[arg-type]
@@ -47,8 +49,12 @@ async def fetch_error(fetcher: HttpFetcher, url: str) -> FeedError:
 
 
 async def test_200_then_304_with_etag(feed_server: FeedServer, fetcher: HttpFetcher) -> None:
-    url = feed_server.serve("/feed.xml", etag='"v1"', last_modified=LAST_MODIFIED,
-                            headers={"Cache-Control": "max-age=300"})
+    url = feed_server.serve(
+        "/feed.xml",
+        etag='"v1"',
+        last_modified=LAST_MODIFIED,
+        headers={"Cache-Control": "max-age=300"},
+    )
     first = await fetcher.fetch(url)
     assert first.status == 200 and not first.not_modified
     assert first.body == MINIMAL_RSS

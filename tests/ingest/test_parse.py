@@ -28,7 +28,7 @@ def refusal(body: bytes, headers: dict[str, str] | None = None) -> str:
 
 def rss(items: str, prolog: str = '<?xml version="1.0" encoding="utf-8"?>\n') -> bytes:
     return (
-        f"{prolog}<rss version=\"2.0\"><channel><title>T</title>"
+        f'{prolog}<rss version="2.0"><channel><title>T</title>'
         f"<link>https://news.example/</link>{items}</channel></rss>"
     ).encode()
 
@@ -129,8 +129,10 @@ def test_xhtml_page_with_public_dtd_is_html_not_xxe() -> None:
 
 
 def test_json_document() -> None:
-    message = refusal(b'{"version": "https://jsonfeed.org/version/1.1", "items": []}',
-                      {"content-type": "application/feed+json"})
+    message = refusal(
+        b'{"version": "https://jsonfeed.org/version/1.1", "items": []}',
+        {"content-type": "application/feed+json"},
+    )
     assert message.startswith("not a feed: JSON document")
 
 
@@ -161,7 +163,9 @@ def test_valid_feed_with_no_items_is_not_an_error() -> None:
 
 
 def test_bozo_feed_with_entries_is_kept() -> None:
-    body = rss(ONE_ITEM + "<item><title>A &nbsp; B</title><link>https://news.example/b</link></item>")
+    body = rss(
+        ONE_ITEM + "<item><title>A &nbsp; B</title><link>https://news.example/b</link></item>"
+    )
     feed = parse(body)
     assert [e.title for e in feed.entries] == ["Troops", "A \u00a0 B"]
     assert feed.bozo and feed.bozo_reason is not None
@@ -194,8 +198,10 @@ def test_permalink_guid_is_resolved_like_a_link() -> None:
 
 
 def test_http_charset_wins_over_xml_declaration() -> None:
-    body = rss("<item><title>Kyiv \u2014 \u041a\u0438\u0457\u0432</title></item>",
-               prolog='<?xml version="1.0" encoding="iso-8859-1"?>\n')
+    body = rss(
+        "<item><title>Kyiv \u2014 \u041a\u0438\u0457\u0432</title></item>",
+        prolog='<?xml version="1.0" encoding="iso-8859-1"?>\n',
+    )
     feed = parse(body, headers={"Content-Type": "application/rss+xml; charset=utf-8"})
     assert feed.entries[0].title == "Kyiv — Київ"
 
@@ -215,6 +221,12 @@ def test_content_location_header_sets_the_base() -> None:
 
 def test_windows_1251_without_declaration_is_detected() -> None:
     title = "Гарантії безпеки для України обговорили в Парижі сьогодні ввечері"
-    body = rss(f"<item><title>{title}</title><description>{title} " * 3 + "</description></item>",
-               prolog="").decode().encode("windows-1251")
+    body = (
+        rss(
+            f"<item><title>{title}</title><description>{title} " * 3 + "</description></item>",
+            prolog="",
+        )
+        .decode()
+        .encode("windows-1251")
+    )
     assert parse(body).entries[0].title == title

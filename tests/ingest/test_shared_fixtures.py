@@ -106,7 +106,7 @@ def fixture_headers(body: bytes) -> dict[str, str]:
     """The `Header:` lines of a feedparser test file's leading comment, as response headers."""
     comment = re.search(rb"<!--(.*?)-->", body[:2000], re.S)
     headers = {}
-    for line in (comment.group(1).decode("latin-1").splitlines() if comment else []):
+    for line in comment.group(1).decode("latin-1").splitlines() if comment else []:
         if line.startswith("Header:"):
             name, value = line.removeprefix("Header:").split(":", 1)
             headers[name.strip().lower()] = value.strip()
@@ -176,8 +176,10 @@ def test_http_charset_overrides_xml_encoding() -> None:
     feed = FeedparserParser().parse(body, url=BASE, headers=headers)
     assert not feed.bozo and feed.entries == ()
     # The same bytes with a non-ASCII title: the header's charset decides, not the declaration.
-    accented = body.replace(b"<rss version=\"2.0\">", "<rss version=\"2.0\"><channel><item>"
-                            "<title>Kyiv — Київ</title></item></channel>".encode())
+    accented = body.replace(
+        b'<rss version="2.0">',
+        '<rss version="2.0"><channel><item><title>Kyiv — Київ</title></item></channel>'.encode(),
+    )
     utf8 = {"content-type": "text/xml; charset=utf-8"}
     assert FeedparserParser().parse(accented, url=BASE, headers=utf8).entries[0].title == (
         "Kyiv — Київ"
@@ -186,11 +188,15 @@ def test_http_charset_overrides_xml_encoding() -> None:
 
 def test_iso_8859_1_and_utf8_bom_feeds() -> None:
     assert load("rss2_zeuhl_iso-8859-1_minimal.xml").entries[0].title == "Mëkanïk Zaïn"
-    assert load("rss2_jn_pt_iso-8859-1_crlf_feedburner.xml").entries[0].title.startswith(
-        "Mãe de utente"
+    assert (
+        load("rss2_jn_pt_iso-8859-1_crlf_feedburner.xml")
+        .entries[0]
+        .title.startswith("Mãe de utente")
     )
-    assert load("rss2_citydog_by_bom_cyrillic_media_thumbnail.xml").entries[0].title.startswith(
-        "Группа «Серебряная свадьба»"
+    assert (
+        load("rss2_citydog_by_bom_cyrillic_media_thumbnail.xml")
+        .entries[0]
+        .title.startswith("Группа «Серебряная свадьба»")
     )
 
 
