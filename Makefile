@@ -31,8 +31,12 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# Each prints its figures and ends with one JSON line; docs/performance.md has the method.
 bench: $(STAMP)
 	$(BIN)/python bench/classify.py
+	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/pipeline.py --no-stories
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
