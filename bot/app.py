@@ -232,7 +232,11 @@ def build_app(
         else None
     )
     digests = DigestService(
-        store, clock, analysis=analysis_store, charts=MatplotlibCharts(charts_dir(settings))
+        store,
+        clock,
+        analysis=analysis_store,
+        charts=MatplotlibCharts(charts_dir(settings)),
+        max_per_topic=settings.delivery.digest_max_stories,
     )
     commands = CommandRouter(
         Services(

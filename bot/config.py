@@ -144,6 +144,7 @@ class SeedsConfig(_Strict):
 class DeliveryConfig(_Strict):
     flush_interval: Duration = 5.0
     max_alert_age: Duration = 6 * 3600.0
+    digest_max_stories: int = Field(default=30, ge=1, le=1000)  # per topic; the rest is counted
 
 
 class FeedConfig(_Strict):

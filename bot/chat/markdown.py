@@ -121,6 +121,8 @@ def render_digest(digest: DigestMessage) -> str:
             )
         out.append("")
     out.extend(attachment_lines(digest.attachments))
+    if digest.left_out:
+        out.append(f"_{digest.left_out_note} (`search QUERY`)._")
     out.append(f"_Window: {when(digest.window_start, tz)} → {when(digest.window_end, tz)}_")
     return "\n".join(out)
 

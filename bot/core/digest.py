@@ -85,9 +85,12 @@ def build_digest(
     stories: StoryView | None = None,
     moves: Sequence[StanceChange] = (),
     attachments: Sequence[Attachment] = (),
+    max_per_topic: int | None = None,
+    left_out: int = 0,
 ) -> DigestMessage:
     """Group matching items by topic, each story once (under its lead's strongest topic) with
-    the outlets that also reported it, best first."""
+    the outlets that also reported it, best first; at most `max_per_topic` stories a topic, the
+    rest counted in `left_out` (added to the `left_out` already known, for a rebuild)."""
     buckets: dict[str, list[tuple[Item, ItemLine]]] = {t: [] for t in TOPICS if t in topics}
     for lead, folded, also in _story_groups(items, stories or StoryView(), list(buckets)):
         c = lead.classification
@@ -98,19 +101,14 @@ def build_digest(
             topic = max(matched, key=lambda t: c.scores.get(t, 0.0))
             line = replace(ItemLine.from_item(lead, topic), also=also, folded=folded)
             buckets[topic].append((lead, line))
-    sections = tuple(
-        DigestSection(
-            topic=t,
-            lines=tuple(
-                line
-                for _i, line in sorted(
-                    bucket, key=lambda pair: _rank(pair[0], t, window_end), reverse=True
-                )
-            ),
-        )
-        for t, bucket in buckets.items()
-        if bucket
-    )
+    ranked = {
+        t: [line for _i, line in sorted(b, key=lambda p: _rank(p[0], t, window_end), reverse=True)]
+        for t, b in buckets.items()
+        if b
+    }
+    cap = max_per_topic if max_per_topic is not None else max(map(len, ranked.values()), default=0)
+    left_out += sum(max(0, len(lines) - cap) for lines in ranked.values())
+    sections = tuple(DigestSection(topic=t, lines=tuple(ls[:cap])) for t, ls in ranked.items())
     return DigestMessage(
         title=title,
         window_start=window_start,
@@ -119,6 +117,7 @@ def build_digest(
         timezone=timezone,
         moves=tuple(moves),
         attachments=tuple(attachments),
+        left_out=left_out,
     )
 
 
@@ -141,6 +140,7 @@ def digest_from_payload(
         stories=_stories_from(payload.get("stories")),
         moves=_moves_from(payload.get("moves")),
         attachments=_attachments_from(payload.get("attachments")),
+        left_out=int(str(payload.get("left_out", 0))),
     )
 
 
@@ -263,9 +263,12 @@ class DigestService:
         *,
         analysis: AnalysisStore | None = None,
         charts: ChartRenderer | None = None,
+        max_per_topic: int | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
+        # A digest is read, not searched: past this many stories a topic it says how many more.
+        self.max_per_topic = max_per_topic
         self.analysis = analysis  # stories ("also reported by") and "who moved"
         self.charts = charts  # the topic chart of weekly digests
 
@@ -310,6 +313,7 @@ class DigestService:
             stories=stories,
             moves=moves,
             attachments=(self.chart(until),) if weekly and self.charts else (),
+            max_per_topic=self.max_per_topic,
         )
         return digest, stories
 
@@ -380,6 +384,7 @@ class DigestService:
                 "stories": _stories_payload(stories),
                 "moves": _moves_payload(digest.moves),
                 "attachments": _attachments_payload(digest.attachments),
+                "left_out": digest.left_out,
             },
         )
         return self.store.record_digest(pending, channel_ref, end, self.clock.now())

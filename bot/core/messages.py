@@ -113,6 +113,14 @@ class DigestMessage:
     ephemeral: bool = False  # a digest asked for with `digest` goes only to the caller
     moves: tuple[StanceChange, ...] = ()  # weekly digests: "who moved"
     attachments: tuple[Attachment, ...] = ()  # weekly digests: the topic chart
+    left_out: int = 0  # stories of the window beyond each topic's cap, not shown
+
+    @property
+    def left_out_note(self) -> str:
+        """What renderers add to the footer when stories were left out ("" when none)."""
+        if not self.left_out:
+            return ""
+        return f"{self.left_out} more stor{'y' if self.left_out == 1 else 'ies'} not shown: search finds them"
 
     @property
     def item_count(self) -> int:

@@ -216,6 +216,8 @@ def render_digest(digest: DigestMessage) -> list[Rendered]:
         f"{when(digest.window_start, digest.timezone)} → {when(digest.window_end, digest.timezone)}"
     )
     footer = "Watchbot digest · part {i}/{n} · " + window
+    if digest.left_out:
+        footer += f" · {digest.left_out_note} (/watch search)"
     reserve = len(footer.format(i=99, n=99))
     packed = pack(sections, footer_reserve=reserve) or [
         [EmbedDraft("Nothing new", NEUTRAL, ["No matching items in this window."])]

@@ -208,6 +208,8 @@ def _digest_part(
         f"Window: {date(digest.window_start, tz)} → {date(digest.window_end, tz)}"
         f" · {total} item{'s' if total != 1 else ''}"
     )
+    if digest.left_out:
+        footer += f" · {digest.left_out_note} (`/watch search`)"
     if part.total > 1:
         footer += f" · part {part.number} of {part.total}"
     if total == 0:

@@ -18,6 +18,7 @@ from bot.app import App, build_app
 from bot.chat.discord.adapter import DiscordAdapter
 from bot.config import (
     ChannelConfig,
+    DeliveryConfig,
     DiscordConfig,
     HttpConfig,
     Secrets,
@@ -71,6 +72,8 @@ def settings_for(
         storage=StorageConfig(url=database) if database else StorageConfig(),
         seeds=SeedsConfig(enabled=False),
         http=HttpConfig(allow_private_networks=True),
+        # Every story in a digest: the splitting across messages is what these tests look at.
+        delivery=DeliveryConfig(digest_max_stories=1000),
         channels=[
             ChannelConfig(name="news", platform="discord", target=str(CHANNEL_ID)),
             ChannelConfig(name="hook", platform="discord", webhook_env=HOOK_ENV),

@@ -167,6 +167,8 @@ def make_settings(
             "storage": {"url": f"sqlite:///{tmp_path / 'w.db'}"},
             "seeds": {"enabled": False},
             "classifier": {"model": "rules"},
+            # Every story in a digest: the splitting across messages is what tests look at.
+            "delivery": {"digest_max_stories": 1000},
             "slack": {"admins": list(admins)},
             "channels": [{"name": "news", "platform": "slack", "target": CHANNEL}],
         }
