@@ -106,9 +106,10 @@ def build_digest(
         for t, b in buckets.items()
         if b
     }
-    cap = max_per_topic if max_per_topic is not None else max(map(len, ranked.values()), default=0)
-    left_out += sum(max(0, len(lines) - cap) for lines in ranked.values())
-    sections = tuple(DigestSection(topic=t, lines=tuple(ls[:cap])) for t, ls in ranked.items())
+    sections = tuple(
+        DigestSection(topic=t, lines=tuple(ls[:max_per_topic])) for t, ls in ranked.items()
+    )
+    left_out += sum(len(ranked[s.topic]) - len(s.lines) for s in sections)
     return DigestMessage(
         title=title,
         window_start=window_start,

@@ -12,7 +12,7 @@ from datetime import timedelta
 from bot.core.digest import digest_from_payload
 from bot.core.errors import DeliveryError
 from bot.core.messages import AlertMessage, FollowUpMessage, ItemLine, Message, NoticeMessage
-from bot.core.models import Delivery
+from bot.core.models import Delivery, Item
 from bot.core.ports import AnalysisStore, ChatSender, Clock, Store
 
 log = logging.getLogger("watchbot.dispatch")
@@ -67,7 +67,7 @@ class Dispatcher:
     def message_for(self, delivery: Delivery) -> Message | None:
         """The neutral message a delivery stands for; None when its item has gone."""
         if delivery.kind == "alert":
-            item = self.store.get_item(delivery.item_ids[0]) if delivery.item_ids else None
+            item = self._item_of(delivery)
             if item is None:
                 return None
             return AlertMessage(line=ItemLine.from_item(item, topic_of(delivery)))
@@ -77,11 +77,15 @@ class Dispatcher:
             return digest_from_payload(self.store, delivery.payload, delivery.item_ids)
         return NoticeMessage(text=str(delivery.payload.get("text", "")))
 
+    def _item_of(self, delivery: Delivery) -> Item | None:
+        """The item of a single-item delivery (alert, follow-up), if still stored."""
+        return self.store.get_item(delivery.item_ids[0]) if delivery.item_ids else None
+
     def followup_for(self, delivery: Delivery) -> FollowUpMessage | None:
         """The follow-up for a later source: its line, and the story's first alert in this
         channel with every source so far. None when that alert was never posted (folded into a
         digest, failed) or the item has gone: the digest then lists the source instead."""
-        item = self.store.get_item(delivery.item_ids[0]) if delivery.item_ids else None
+        item = self._item_of(delivery)
         if item is None or self.stories is None:
             return None
         story_id = self.stories.story_of([item.id]).get(item.id)

@@ -208,6 +208,9 @@ class Poller:
             max_age_s=cache_max_age(read.cache_control),
             due=feed.next_poll_at if feed.primed and not feed.consecutive_failures else None,
         )
+        note = None  # a 304 keeps the note of the document it confirms; a new read replaces it
+        if read.feed is not None:
+            note = (read.feed.bozo_reason or "")[:500] if read.feed.bozo else ""
         outcome = FeedOutcome(
             feed_id=feed.id,
             polled_at=now,
@@ -216,10 +219,8 @@ class Poller:
             etag=read.etag,
             last_modified=read.last_modified,
             primed=True,
+            note=note,
         )
-        if read.feed is not None:
-            note = (read.feed.bozo_reason or "") if read.feed.bozo else ""
-            outcome = dataclasses.replace(outcome, note=note[:500])
         if read.feed is None:
             result.not_modified = True
             if cycle is not None:

@@ -63,10 +63,10 @@ def record_outcome(conn: Connection, outcome: FeedOutcome) -> bool:
             values["etag"] = outcome.etag
         if outcome.last_modified is not None:
             values["last_modified"] = outcome.last_modified
+        if outcome.note is not None:
+            values["last_note"] = outcome.note or None
     else:
         values["last_error"] = outcome.error
-    if outcome.ok and outcome.note is not None:
-        values["last_note"] = outcome.note or None
     result = conn.execute(update(feeds).where(feeds.c.id == outcome.feed_id).values(values))
     return result.rowcount > 0
 

@@ -24,7 +24,7 @@ import asyncio
 import hashlib
 import logging
 from collections import OrderedDict
-from collections.abc import Coroutine, Mapping
+from collections.abc import Awaitable, Coroutine, Mapping
 from typing import Any, TypeVar
 
 import aiohttp
@@ -185,13 +185,7 @@ class DiscordSender:
     async def _edit_bot(self, channel_id: int, message_id: int, part: Rendered) -> str | None:
         client = await self._client(channel_id)
         message = client.get_partial_messageable(channel_id).get_partial_message(message_id)
-        try:
-            edited = await message.edit(embeds=list(part.embeds), allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
-            if cannot_edit(exc):
-                return None
-            raise
-        return str(edited.id)
+        return await _edited(message.edit(embeds=list(part.embeds), allowed_mentions=NO_MENTIONS))
 
     def _webhook(self, hook: WebhookRef) -> discord.Webhook:
         return discord.Webhook.partial(hook.id, hook.token, session=self._http())
@@ -207,15 +201,10 @@ class DiscordSender:
         return str(sent.id)
 
     async def _edit_webhook(self, hook: WebhookRef, message_id: int, part: Rendered) -> str | None:
-        try:
-            edited = await self._webhook(hook).edit_message(
-                message_id, embeds=list(part.embeds), allowed_mentions=NO_MENTIONS
-            )
-        except discord.HTTPException as exc:
-            if cannot_edit(exc):
-                return None
-            raise
-        return str(edited.id)
+        webhook = self._webhook(hook)
+        return await _edited(
+            webhook.edit_message(message_id, embeds=list(part.embeds), allowed_mentions=NO_MENTIONS)
+        )
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -234,3 +223,15 @@ class DiscordSender:
         """Close the webhook HTTP session (the bot session belongs to the adapter)."""
         if self._session is not None and not self._session.closed:
             await self._session.close()
+
+
+async def _edited(edit: Awaitable[discord.Message]) -> str | None:
+    """The id of the message `edit` edits; None when Discord says it cannot be edited (gone, or
+    not ours). Other failures propagate, for `translate`."""
+    try:
+        edited = await edit
+    except discord.HTTPException as exc:
+        if cannot_edit(exc):
+            return None
+        raise
+    return str(edited.id)
