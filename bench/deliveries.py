@@ -42,7 +42,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from _support import machine, median, scratch_database
-from sqlalchemy import Text, cast, text, update
+from sqlalchemy import Text, cast, literal, text, update
 
 from bot.app import build_app
 from bot.chat.console import ConsoleSender
@@ -200,7 +200,8 @@ def mark_sent(app: Any, url: str, now: datetime, wanted: set[int]) -> dict[int, 
                     attempts=1,
                     sent_at=now,
                     updated_at=now,
-                    external_id=cast(deliveries.c.id + 100_000_000_000_000_000, Text),
+                    # A snowflake-like message id, unique per delivery.
+                    external_id=literal("1200000").concat(cast(deliveries.c.id, Text)),
                 )
             )
             # PostgreSQL's autovacuum analyses a table after such a load; the bot never runs
