@@ -38,6 +38,7 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/deliveries.py
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/pipeline.py --no-stories
 
