@@ -55,14 +55,20 @@ def _settings(config: Path | None) -> Settings:
     return settings
 
 
-def _app(config: Path | None) -> App:
+def _app(config: Path | None, *, load_model: bool = False) -> App:
+    """The composed app. One-shot commands load the model when they first classify (most never
+    do); the daemon loads it at start, so its first poll is not the one that waits."""
     # Here, not at module level: the composition root imports the store, the classifier and the
     # analysis libraries, which `classify`, `eval`, `train` and `backup` do not need.
     from bot.app import build_app
+    from bot.classify.loader import load_classifier
 
     settings = _settings(config)
     try:
-        app = build_app(settings)
+        classifier = load_classifier(
+            settings.classifier.model, settings.classifier.thresholds, lazy=not load_model
+        )
+        app = build_app(settings, classifier=classifier)
         app.sync_config()
     except WatchbotError as exc:
         raise _fail(str(exc), 2) from None
@@ -94,7 +100,7 @@ def run(config: ConfigOpt = None) -> None:
     from bot.schedule import Daemon
     from bot.web import WebServer, make_web_app
 
-    app = _app(config)
+    app = _app(config, load_model=True)
 
     async def main() -> None:
         stop = asyncio.Event()

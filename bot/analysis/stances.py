@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from itertools import pairwise
-
-from spacy.tokens import Doc, Span
+from typing import TYPE_CHECKING
 
 from bot.analysis import cues
 from bot.classify.gazetteer import Actor, load_actors
-from bot.classify.nlp import base_pipeline
 from bot.core.ports import ActorQuery, StanceKind, Statement
+
+if TYPE_CHECKING:  # spaCy loads with the first extraction: commands that extract nothing skip it
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
 
 EXTRACTOR_VERSION = "stances-1"
 MAX_CHARS = 30_000
@@ -116,8 +118,12 @@ def _via(ent: Span, name: str) -> str:
 class RuleStanceExtractor:
     """The StanceExtractor port: rules over the shared spaCy pipeline and the actor gazetteer."""
 
-    def __init__(self) -> None:
-        self.nlp = base_pipeline()
+    @property
+    def nlp(self) -> Language:
+        """The shared pipeline (sentencizer + actor gazetteer), built on first use."""
+        from bot.classify.nlp import base_pipeline
+
+        return base_pipeline()
 
     @property
     def version(self) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.classify.loader import load_classifier
+from bot.classify.loader import LazyClassifier, load_classifier
 from bot.classify.model import TrainedClassifier
 from bot.classify.modeldir import MODEL_DIR
 from bot.classify.rules import RULES_VERSION, RuleClassifier
@@ -42,3 +42,17 @@ def test_not_a_model_directory(tmp_path: Path) -> None:
     (tmp_path / "watchbot.json").write_text("{not json")
     with pytest.raises(ConfigError, match="cannot read"):
         load_classifier(str(tmp_path), THRESHOLDS)
+
+
+def test_lazy_loads_the_model_when_it_first_classifies() -> None:
+    classifier = load_classifier("auto", THRESHOLDS, lazy=True)
+    assert isinstance(classifier, LazyClassifier)
+    assert classifier.version == TrainedClassifier(MODEL_DIR).version  # from the meta alone
+    assert classifier._loaded is None
+    result = classifier.classify("Macron: sending troops to Ukraine not ruled out", "")
+    assert result.labels["troops"] and classifier._loaded is not None
+
+
+def test_lazy_still_refuses_a_wrong_folder_at_once(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not a Watchbot model directory"):
+        load_classifier(str(tmp_path), THRESHOLDS, lazy=True)
