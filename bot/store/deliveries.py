@@ -189,6 +189,23 @@ class DeliveryStore(SqlBase):
         with self._read(f"listing deliveries of item {item_id}") as conn:
             return [rows.delivery_from_row(r) for r in conn.execute(stmt).mappings()]
 
+    def alerts_for_item(self, item_id: int) -> list[Delivery]:
+        """The alerts and follow-ups of `item_id`, oldest first: one lookup in the item_id index.
+
+        What `why` and chat reactions need; the same as filtering `deliveries_for_item` by kind,
+        since the pipeline writes every alert and follow-up with exactly one item.
+        """
+        stmt = (
+            select(deliveries)
+            .where(
+                deliveries.c.item_id == int(item_id),
+                deliveries.c.kind.in_(("alert", "followup")),
+            )
+            .order_by(deliveries.c.id)
+        )
+        with self._read(f"listing alerts of item {item_id}") as conn:
+            return [rows.delivery_from_row(r) for r in conn.execute(stmt).mappings()]
+
     def failed_deliveries(self, limit: int = 20) -> list[Delivery]:
         """Deliveries that failed for good, most recent failure first."""
         stmt = (

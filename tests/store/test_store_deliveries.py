@@ -163,6 +163,10 @@ def test_deliveries_for_item_finds_alerts_followups_and_digests_by_whole_id(
     assert found(3) == ["digest-12-1-3"]
     for absent in (0, 4, 111, 1211, 2111, 1121):
         assert found(absent) == []
+    # Alerts and follow-ups alone, from the index: the same, less the digests.
+    for item_id in (1, 2, 11, 12, 21, 112, 121, 211, 4):
+        alone = [d.dedupe_key for d in store.alerts_for_item(item_id)]
+        assert alone == [k for k in found(item_id) if not k.startswith("digest")], item_id
 
 
 def test_sync_channels_config_wins_but_keeps_last_digest_at(store: SqlStore) -> None:
