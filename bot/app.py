@@ -80,6 +80,7 @@ def feed_specs(settings: Settings) -> list[FeedSpec]:
             name=f.name or f.url,
             poll_interval_s=int(f.interval or default),
             fulltext=f.fulltext,
+            tags=tuple(f.tags),
         )
         for f in settings.feeds
     ]
