@@ -16,11 +16,14 @@ in its own process).
 
 Then, over `--calls` different items, the median of:
 
-* lookup    `Store.deliveries_for_item`, which both paths below go through;
+* lookup    `Store.deliveries_for_item`: every delivery of the item, digests included;
 * why       what `watchbot why ITEM` runs: the channels, then `explain_item` (bot/__main__.py);
 * reaction  what the Discord adapter runs when a 👍 arrives on an alert (bot/chat/discord/
             reactions.py), once it has read the item from the message: the core's
             `FeedbackDesk.record_on_alert`, which checks the alert and stores the verdict.
+
+(`why` and `reaction` went through `deliveries_for_item` until they were given
+`Store.alerts_for_item`, which reads no digest.)
 
 Prints the figures, then one JSON line. `found` (deliveries found over all calls) and
 `checksum` must not change between versions of the lookup: the same data gives the same answer.

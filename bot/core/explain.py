@@ -25,11 +25,7 @@ _FOLLOWUP_STATES = {
 
 
 def _delivery_lines(store: Store, item: Item, channels: Sequence[Channel]) -> list[str]:
-    deliveries = {
-        d.channel_ref: d
-        for d in store.deliveries_for_item(item.id)
-        if d.kind in ("alert", "followup")
-    }
+    deliveries = {d.channel_ref: d for d in store.alerts_for_item(item.id)}
     c = item.classification
     lines = []
     for ch in channels:

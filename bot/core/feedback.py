@@ -27,7 +27,7 @@ class FeedbackDesk:
             d.kind == "alert"
             and d.channel_ref == feedback.channel_ref
             and d.external_id == message_id
-            for d in self.store.deliveries_for_item(feedback.item_id)
+            for d in self.store.alerts_for_item(feedback.item_id)
         ):
             return False
         self.record(feedback)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Text, or_, select, type_coerce, update
+from sqlalchemy import Connection, Text, and_, or_, select, type_coerce, update
 
 from bot.core.errors import StorageError
 from bot.core.models import Channel, Delivery, PendingDelivery
@@ -165,23 +165,45 @@ class DeliveryStore(SqlBase):
         self._mark(delivery_id, "folded", status="folded", updated_at=now, next_attempt_at=None)
 
     def deliveries_for_item(self, item_id: int) -> list[Delivery]:
-        """Every delivery that carries `item_id`, oldest first."""
+        """Every delivery that carries `item_id`, oldest first.
+
+        A delivery of one item (an alert, a follow-up) has it in the indexed `item_id` column;
+        only the others (digests, in practice) have their `item_ids` list scanned, and the same
+        index finds them (`item_id IS NULL`). Matching every row's list instead made `why` and
+        each chat reaction read the whole outbox.
+        """
+        n = int(item_id)
         # item_ids is compact JSON text ("[1,12]"), so these patterns match whole ids only.
         stored = type_coerce(deliveries.c.item_ids, Text)
-        n = int(item_id)
+        listed = or_(
+            stored == f"[{n}]",
+            stored.like(f"[{n},%"),
+            stored.like(f"%,{n},%"),
+            stored.like(f"%,{n}]"),
+        )
         stmt = (
             select(deliveries)
-            .where(
-                or_(
-                    stored == f"[{n}]",
-                    stored.like(f"[{n},%"),
-                    stored.like(f"%,{n},%"),
-                    stored.like(f"%,{n}]"),
-                )
-            )
+            .where(or_(deliveries.c.item_id == n, and_(deliveries.c.item_id.is_(None), listed)))
             .order_by(deliveries.c.id)
         )
         with self._read(f"listing deliveries of item {item_id}") as conn:
+            return [rows.delivery_from_row(r) for r in conn.execute(stmt).mappings()]
+
+    def alerts_for_item(self, item_id: int) -> list[Delivery]:
+        """The alerts and follow-ups of `item_id`, oldest first: one lookup in the item_id index.
+
+        What `why` and chat reactions need; the same as filtering `deliveries_for_item` by kind,
+        since the pipeline writes every alert and follow-up with exactly one item.
+        """
+        stmt = (
+            select(deliveries)
+            .where(
+                deliveries.c.item_id == int(item_id),
+                deliveries.c.kind.in_(("alert", "followup")),
+            )
+            .order_by(deliveries.c.id)
+        )
+        with self._read(f"listing alerts of item {item_id}") as conn:
             return [rows.delivery_from_row(r) for r in conn.execute(stmt).mappings()]
 
     def failed_deliveries(self, limit: int = 20) -> list[Delivery]:

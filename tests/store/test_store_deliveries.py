@@ -123,6 +123,52 @@ def test_deliveries_for_item_matches_whole_ids_only(store: SqlStore) -> None:
     assert store.deliveries_for_item(4) == []
 
 
+def test_deliveries_for_item_finds_alerts_followups_and_digests_by_whole_id(
+    store: SqlStore,
+) -> None:
+    """Alerts and follow-ups are found by their one item, digests by any item they list; an id
+    that is a prefix, suffix or substring of another (1, 12, 121, 112, 211) is never confused."""
+    recorded: list[tuple[str, DeliveryKind, tuple[int, ...]]] = [
+        ("alert-1", "alert", (1,)),
+        ("alert-12", "alert", (12,)),
+        ("alert-121", "alert", (121,)),
+        ("followup-1", "followup", (1,)),
+        ("followup-112", "followup", (112,)),
+        ("alert-21", "alert", (21,)),
+        ("digest-12-1-3", "digest", (12, 1, 3)),
+        ("digest-21-121-211", "digest", (21, 121, 211)),
+        ("digest-2-11-1", "digest", (2, 11, 1)),
+        ("digest-1", "digest", (1,)),
+        ("digest-11-13", "digest", (11, 13)),
+        ("notice", "notice", ()),
+    ]
+    store.record_deliveries(
+        [PendingDelivery("discord:9", kind, key, items) for key, kind, items in recorded], T0
+    )
+
+    def found(item_id: int) -> list[str]:
+        got = store.deliveries_for_item(item_id)
+        assert [d.id for d in got] == sorted(d.id for d in got)  # oldest first
+        return [d.dedupe_key for d in got]
+
+    assert found(1) == ["alert-1", "followup-1", "digest-12-1-3", "digest-2-11-1", "digest-1"]
+    assert found(12) == ["alert-12", "digest-12-1-3"]
+    assert found(121) == ["alert-121", "digest-21-121-211"]
+    assert found(21) == ["alert-21", "digest-21-121-211"]
+    assert found(11) == ["digest-2-11-1", "digest-11-13"]
+    assert found(112) == ["followup-112"]
+    assert found(211) == ["digest-21-121-211"]
+    assert found(2) == ["digest-2-11-1"]
+    assert found(13) == ["digest-11-13"]
+    assert found(3) == ["digest-12-1-3"]
+    for absent in (0, 4, 111, 1211, 2111, 1121):
+        assert found(absent) == []
+    # Alerts and follow-ups alone, from the index: the same, less the digests.
+    for item_id in (1, 2, 11, 12, 21, 112, 121, 211, 4):
+        alone = [d.dedupe_key for d in store.alerts_for_item(item_id)]
+        assert alone == [k for k in found(item_id) if not k.startswith("digest")], item_id
+
+
 def test_sync_channels_config_wins_but_keeps_last_digest_at(store: SqlStore) -> None:
     store.sync_channels([Channel("slack:C1", "news", threshold=0.8), Channel("console:main", "c")])
     store.save_channel(
