@@ -102,6 +102,23 @@ TROOP_TERMS = _rx(
     r"misj[aięy] pokojow",
     r"\bkontyngent",
     r"\binstruktor",
+    # Special forces and military advisers: the "already in Ukraine" reports (leaked documents).
+    r"\bspecial (?:forces|operations forces|operators)\b",
+    r"\bforces spéciales\b",
+    r"\bconseillers militaires\b",
+    r"spezialkräfte",
+    r"spezialeinheit",
+    r"kommandosoldat",
+    r"militärberater",
+    r"sił\w* specjaln",
+    r"\bkomandos",
+    r"doradc\w* wojskow",
+    r"спецпризначен",
+    r"сил\w* спеціальних операцій",
+    r"сил\w* специальных операций",
+    r"спецназ",
+    r"військов\w+ радник",
+    r"военн\w+ советник",
 )
 TROOP_FORCES = _rx(
     r"\bforces?\b", r"\bforces? armées\b", r"\bstreitkräfte", r"\bсил[иаы]?\b", r"\bsił[ay]?\b"
@@ -138,6 +155,32 @@ TROOP_STRONG = _rx(
     r"wojsk[a]? (?:na|do) ukrain",
     r"żołnierzy (?:na|do) ukrain",
     r"(?:zachodni|europejski|polski)\w* (?:żołnierz|wojsk|kontyngent)",
+    # Foreign special forces or personnel named by country, in every language.
+    r"\b(?:western|nato|british|u\.?s\.?|american|french|polish) special (?:forces|operations)",
+    r"\bforeign (?:military )?(?:personnel|specialists|advisers|advisors)\b",
+    r"(?:zachodni|natowsk|brytyjsk|amerykańsk|francusk|niemieck|obc)\w* "
+    r"(?:sił\w* specjaln|komandos|żołnierz|wojsk|kontyngent|instruktor|doradc|wojskowych)",
+    r"(?:żołnierz|wojsk|kontyngent|komandos|sił\w* specjaln)\w* "
+    r"(?:z |ze )?(?:nato|usa|stanów|wielkiej brytanii|francji|zachodu)\w* (?:na|w) ukrainie",
+    r"(?:westlich|britisch|amerikanisch|französisch|us-|ausländisch|europäisch)\w* "
+    r"(?:spezialkräfte|spezialeinheit|kommando|soldaten|truppen|militärberater|ausbilder)",
+    r"(?:soldaten|truppen|spezialkräfte|militärberater) (?:aus nato-staaten|der nato|des westens)",
+    r"(?:soldaten|truppen|spezialkräfte|ausbilder) (?:\w+ ){0,3}in der ukraine",
+    r"(?:натовськ|британськ|американськ|французьк|західн|іноземн|польськ)\w+ "
+    r"(?:спецпризнач|сил\w* спеціальних|військов|солдат|інструктор|радник)",
+    r"(?:натовск|британск|американск|французск|западн|иностранн|польск)\w+ "
+    r"(?:спецназ|сил\w* специальных|военн|солдат|инструктор|советник|наемник)",
+    r"(?:військов|солдат|спецпризначенц)\w* (?:нато|сша|країн нато|заходу) (?:в|на) україн",
+    r"(?:военн|солдат|спецназ)\w* (?:нато|сша|стран нато|запада) (?:в|на) украин",
+    # Poland (or another neighbour) as the rear base of a force inside Ukraine.
+    r"(?:rear|logistics?|staging) (?:base|hub) (?:for|of) (?:the|a|any) "
+    r"(?:\w+ ){0,2}(?:force|mission|contingent|troops)",
+    r"(?:zaplecz|hub\w* logistyczn|baz\w* (?:logistyczn|wypadow))\w* (?:\w+ ){0,4}"
+    r"(?:sił|misji|kontyngent|wojsk|żołnierzy)",
+    r"(?:drehscheibe|nachschubbasis|logistikzentrum|hinterland) (?:\w+ ){0,4}"
+    r"(?:truppe|mission|kontingent|schutztruppe|friedenstruppe)",
+    r"(?:тилов|логістичн|логистическ)\w+ (?:баз|хаб|центр)\w* (?:\w+ ){0,4}"
+    r"(?:контингент|місі|миссии|сил|військ|войск)",
 )
 
 # Generic deployment phrases: strong unless the sentence is about some other army.
@@ -152,6 +195,12 @@ TROOP_GENERIC = _rx(
     r"на территории украин",
     r"на території україн",
     r"na terytorium ukrainy",
+    r"\b(?:troops|soldiers|personnel|forces) (?:already )?(?:on the ground )?in ukraine\b",
+    r"(?:na|w) ukrainie (?:przebywa|stacjonuj|działa|są obecn)",
+    r"(?:przebywa|stacjonuj|działa|obecn)\w* (?:\w+ ){0,2}(?:na|w) ukrainie",
+    r"in der ukraine (?:stationiert|im einsatz|präsent|tätig)",
+    r"(?:перебува|присутн|діють|дислок)\w* (?:\w+ ){0,2}(?:в|на) україн",
+    r"(?:находятся|присутств|действуют|дислоцир)\w* (?:\w+ ){0,2}(?:в|на) украин",
 )
 
 DEPLOY_CUES = _rx(
@@ -188,6 +237,30 @@ DEPLOY_CUES = _rx(
     r"\bwyśl",
     r"\blegitimate targets?\b",
     r"\bunacceptable\b",
+    # Reports that foreign personnel are already there: leaked documents, presence.
+    r"\bleak",
+    r"\balready (?:in|on|operating|deployed|present)\b",
+    r"\bpresence\b",
+    r"\boperating in\b",
+    r"wyciek",
+    r"\bobecnoś",
+    r"przebywa",
+    r"stacjonuj",
+    r"geleakt",
+    r"durchgesickert",
+    r"\bpräsenz\b",
+    r"im einsatz",
+    r"bereits in",
+    r"злит",
+    r"витік",
+    r"утечк",
+    r"присутн",
+    r"перебува",
+    r"находятся",
+    r"присутств",
+    r"fuite",
+    r"\bprésence\b",
+    r"\bdéjà\b",
 )
 
 # Personnel that are not foreign troops for Ukraine: keep the troops label quiet.
@@ -318,6 +391,22 @@ GUARANTEE_STRONG = _rx(
     r"memorandum budapeszt",
     r"mémorandum de budapest",
     r"budapester memorandum",
+    # NATO membership and Article 5, the form the guarantee debate often takes.
+    r"article (?:5|five)\b",
+    r"\bartikel 5\b",
+    r"\bartykuł\w* 5\b",
+    r"\bстат(?:т|ь)\w* 5\b",
+    r"(?:п.ят|пят)\w+ стат",
+    r"\b(?:ukraine's|kyiv's|its) (?:rightful )?(?:future|place) (?:is|lies) in (?:nato|the alliance)",
+    r"\birreversible (?:path|pathway) to (?:nato|membership)",
+    r"(?:avenir|place) de l.ukraine est dans l.otan",
+    r"zukunft der ukraine (?:liegt|ist) in der nato",
+    r"przyszłość ukrainy (?:jest|leży) w nato",
+    r"майбутнє україни (?:в|у) нато",
+    r"\b(?:economic|minerals?) backstop\b",
+    r"(?:minerals?|rare[- ]earths?) (?:deal|agreement|accord)\w* (?:\w+ ){0,6}"
+    r"(?:as|is|amounts to|a form of|serves as|like) (?:a |an )?(?:\w+ )?"
+    r"(?:security guarantee|guarantee|backstop|protection|shield)",
 )
 
 GUARANTEE_WEAK = _rx(
@@ -333,7 +422,17 @@ GUARANTEE_WEAK = _rx(
     r"\bgwarancj",
     r"гаранті",
     r"гаранти",
-    r"членств\w* в нато",
+    r"членств\w* (?:в|у) нато",
+    r"членств\w* (?:в|у) альянс",
+    r"вступ\w* (?:україни )?(?:до|в) нато",
+    r"вступлени\w* (?:украины )?в нато",
+    r"(?:membership|accession|invitation|bid|path) (?:of ukraine )?(?:to|in|into|of) (?:nato|the alliance)",
+    r"\bnato (?:accession|invitation|bid|path|door)",
+    r"\b(?:adhésion|entrée) (?:de l.ukraine )?(?:à|dans) l.otan",
+    r"nato-(?:beitritt|mitgliedschaft)",
+    r"beitritt (?:der ukraine )?zur nato",
+    r"(?:członkostw|akcesj|wstąpieni|przystąpieni)\w* (?:ukrainy )?(?:do|w) nato",
+    r"\bsecurity (?:clause|umbrella|shield)\b",
     r"\blong-term (?:support|commitments?|security)\b",
     r"\bprotect(?:ion)? (?:for|of) ukraine\b",
     r"bilateral (?:security )?(?:agreement|pact|accord)s?",
@@ -346,6 +445,11 @@ GUARANTEE_WEAK = _rx(
     r"\bзобов.язан",
     r"сили підтримки",
     r"reassurance force",
+)
+
+# "Coalition of the willing": the guarantee debate's forum, but joining it to send peacekeepers is
+# a troops story; on its own it only nudges the guarantees score.
+COALITION = _rx(
     r"coalition of the willing",
     r"coalition des volontaires",
     r"koalition der willigen",

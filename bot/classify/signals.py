@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.pipeline import TextCategorizer
 from spacy.tokens import Doc, Span
 
-from bot.classify.rules import Evidence, compose_text, doc_score, evidence, false_friends
+from bot.classify.rules import Evidence, compose_text, doc_score, read_topic
 from bot.core.models import TOPICS
 
 TEXTCAT = "textcat_multilabel"
@@ -136,16 +136,16 @@ def analyse(
     texts = [compose_text(title, text) for title, text in items]
     with nlp.select_pipes(disable=[TEXTCAT]):
         docs = list(nlp.pipe(texts, batch_size=batch_size))
-    signals = [
-        Signals(
-            doc, {t: evidence(doc, t) for t in TOPICS}, {t: false_friends(doc, t) for t in TOPICS}
+    signals = []
+    for doc in docs:
+        read = {t: read_topic(doc, t) for t in TOPICS}
+        signals.append(
+            Signals(doc, {t: read[t][0] for t in TOPICS}, {t: read[t][1] for t in TOPICS})
         )
-        for doc in docs
-    ]
     # All views of the batch go through the textcat in one call.
     textcat_docs: list[Doc] = []
     pending: list[tuple[Signals, str, str, float, bool, bool, int]] = []  # (…, textcat row)
-    for sig, text in zip(signals, texts, strict=True):
+    for sig, text, (title_in, _) in zip(signals, texts, items, strict=True):
         if len(text) <= SHORT_CHARS:  # the doc's text is `text`: spaCy's tokenizer is lossless
             row = len(textcat_docs)
             textcat_docs.append(sig.doc)
@@ -153,7 +153,8 @@ def analyse(
                 lookalike = bool(sig.lookalikes[t])
                 pending.append((sig, t, text, doc_score(sig.found[t]), True, lookalike, row))
             continue
-        title_chars = len(text.split("\n", 1)[0])
+        # A text that starts mid-article has no headline: its first paragraph is body, not title.
+        title_chars = len(text.split("\n", 1)[0]) if title_in.strip() else 0
         for t in TOPICS:
             title, windows = _windows(sig.doc, title_chars, sig.found[t], RELEVANT)
             for n, window in enumerate(windows):
