@@ -119,6 +119,18 @@ TROOP_TERMS = _rx(
     r"спецназ",
     r"військов\w+ радник",
     r"военн\w+ советник",
+    r"\bliaison officers?\b",
+    r"\bmarines\b",
+    r"marineinfanterist",
+    r"\bofficiers?\b",
+    r"\bstabsoffizier",
+    r"\bschutztruppe",
+    r"\bblauhelm",
+    r"военнослужащ",
+    r"військовослужбовц",
+    r"офіцер",
+    r"офицер",
+    r"\boficer",
 )
 TROOP_FORCES = _rx(
     r"\bforces?\b", r"\bforces? armées\b", r"\bstreitkräfte", r"\bсил[иаы]?\b", r"\bsił[ay]?\b"
@@ -155,6 +167,14 @@ TROOP_STRONG = _rx(
     r"wojsk[a]? (?:na|do) ukrain",
     r"żołnierzy (?:na|do) ukrain",
     r"(?:zachodni|europejski|polski)\w* (?:żołnierz|wojsk|kontyngent)",
+    r"\bcasques bleus\b",
+    r"\bblauhelm",
+    r"(?:un-|uno-)?friedenstruppe",
+    r"\bschutztruppe",
+    r"misj\w* pokojow",
+    r"sił\w* pokojow",
+    r"(?:военнослужащ|военн|офицер|солдат)\w* (?:из )?(?:стран нато|германии|великобритании|сша|франции)",
+    r"(?:військовослужбовц|військов|офіцер|солдат|інструктор)\w* (?:з )?(?:країн нато|німеччини|британії|великої британії|сша|франції)",
     # Foreign special forces or personnel named by country, in every language.
     r"\b(?:western|nato|british|u\.?s\.?|american|french|polish) special (?:forces|operations)",
     r"\bforeign (?:military )?(?:personnel|specialists|advisers|advisors)\b",
@@ -195,12 +215,15 @@ TROOP_GENERIC = _rx(
     r"на территории украин",
     r"на території україн",
     r"na terytorium ukrainy",
+    r"\btroupes? (?:\w+ ){0,2}en ukraine\b",
+    r"\b(?:soldats|militaires) (?:\w+ ){0,2}en ukraine\b",
+    r"stationn\w+ (?:des |de )?(?:troupes|soldats)",
     r"\b(?:troops|soldiers|personnel|forces) (?:already )?(?:on the ground )?in ukraine\b",
     r"(?:na|w) ukrainie (?:przebywa|stacjonuj|działa|są obecn)",
     r"(?:przebywa|stacjonuj|działa|obecn)\w* (?:\w+ ){0,2}(?:na|w) ukrainie",
     r"in der ukraine (?:stationiert|im einsatz|präsent|tätig)",
-    r"(?:перебува|присутн|діють|дислок)\w* (?:\w+ ){0,2}(?:в|на) україн",
-    r"(?:находятся|присутств|действуют|дислоцир)\w* (?:\w+ ){0,2}(?:в|на) украин",
+    r"(?:перебува|присутн|діють|дислок|працю)\w* (?:\w+ ){0,2}(?:в|на|у) (?:україн|києв)",
+    r"(?:находятся|присутств|действуют|дислоцир|работа)\w* (?:\w+ ){0,2}(?:в|на) (?:украин|киев)",
 )
 
 DEPLOY_CUES = _rx(
@@ -261,6 +284,18 @@ DEPLOY_CUES = _rx(
     r"fuite",
     r"\bprésence\b",
     r"\bdéjà\b",
+    r"\bwithdr[ae]w",
+    r"\bpull(?:ed|s|ing)? out\b",
+    r"\bevacuat",
+    r"вивел|вивод|вивест",
+    r"вывел|вывод|вывест",
+    r"abgezogen|abzieh|\babzug\b",
+    r"wycof",
+    r"\bretir",
+    r"\bpropos",
+    r"\bvorschl|schlägt",
+    r"\bpropon",
+    r"пропон|предлаг",
 )
 
 # Personnel that are not foreign troops for Ukraine: keep the troops label quiet.
@@ -332,6 +367,15 @@ TROOP_NEGATIVE = _rx(
     r"мобіліз",
     r"мобилиз",
     r"mobiliz",
+    r"\bliban\b|\blibanon\b|лива́?н|ліван|\blibanie\b|hezbollah|hisbollah|хезболл|хезбол",
+    r"\bestonie\b|\broumanie\b|\blituanie\b|\blettonie\b|en pologne|\btapa\b",
+    r"karabakh|karabach|карабах",
+    r"scotland|schottland|szkocj|шотланд|glasgow|глазго|salisbury",
+    r"(?:у|в) (?:польщі|німеччині|британії|естонії|литві|румунії|латвії)\b",
+    r"(?:в|во) (?:польше|германии|британии|эстонии|литве|румынии|латвии)\b",
+    r"(?:w|na) (?:niemczech|litwie|łotwie|estonii|rumunii|wielkiej brytanii)\b",
+    r"in (?:litauen|polen|rumänien|estland|lettland|großbritannien)\b",
+    r"kościuszk|костюшк|poznań|poznan|познан",
 )
 
 GUARANTEE_STRONG = _rx(
@@ -365,6 +409,10 @@ GUARANTEE_STRONG = _rx(
     r"sicherheitsabkommen",
     r"sicherheitsvereinbarung",
     r"beistandspflicht",
+    r"beistandsklausel",
+    r"\bartikel[- ]5",
+    r"mémorandum (?:à|de) budapest",
+    r"memorandum von budapest",
     r"pariser erklärung",
     r"garantiemächte",
     r"гарантії безпеки",
@@ -373,8 +421,8 @@ GUARANTEE_STRONG = _rx(
     r"гарантии безопасности",
     r"гарантий безопасности",
     r"гарантиями безопасности",
-    r"безпекова угода",
-    r"безпекові гарантії",
+    r"безпеков\w+ угод",
+    r"безпеков\w+ гаранті",
     r"угод\w* про безпек",
     r"соглашени\w* о безопасност",
     r"гарант(?:ів|ы|ов|ами|ом)\b",
@@ -433,6 +481,21 @@ GUARANTEE_WEAK = _rx(
     r"beitritt (?:der ukraine )?zur nato",
     r"(?:członkostw|akcesj|wstąpieni|przystąpieni)\w* (?:ukrainy )?(?:do|w) nato",
     r"\bsecurity (?:clause|umbrella|shield)\b",
+    r"\bnato(?:'s)? (?:umbrella|protection)\b",
+    r"security architecture",
+    r"sicherheitsarchitektur",
+    r"architecture de sécurité",
+    r"архітектур\w* безпеки",
+    r"архитектур\w* безопасности",
+    r"architektur\w* bezpieczeństwa",
+    r"absicherung der ukraine",
+    r"\badhésion\b.{0,30}\bl.otan",
+    r"\bjoin(?:ing)? the alliance\b",
+    r"\bnato (?:is )?not an option\b",
+    r"aufnahme (?:der ukraine )?in die nato",
+    r"parapluie (?:de l.otan|nucléaire)",
+    r"parasol\w* (?:nato|atomow|nuklearn)",
+    r"gwarantując",
     r"\blong-term (?:support|commitments?|security)\b",
     r"\bprotect(?:ion)? (?:for|of) ukraine\b",
     r"bilateral (?:security )?(?:agreement|pact|accord)s?",
@@ -492,6 +555,21 @@ GUARANTEE_FINANCIAL = _rx(
     r"\bcorridors?\b",
 )
 
+# The guarantee talks as the backdrop of some other story ("amid talks on security guarantees"):
+# a passing mention, not what the item is about.
+BACKDROP = _rx(
+    r"\bamid (?:the )?(?:talks|negotiations|debate|discussions)",
+    r"\bagainst the backdrop\b",
+    r"\bin the background\b",
+    r"vor dem hintergrund",
+    r"während (?:in \w+ )?(?:über|die)",
+    r"на тлі",
+    r"на фоне",
+    r"sur fond de",
+    r"\balors que\b",
+    r"podczas gdy|w czasie gdy|na tle",
+)
+
 # Guarantees for someone else, or Russia's own demands (Dec 2021).
 GUARANTEE_NEGATIVE = _rx(
     r"\bisrael(?!-style)",
@@ -508,9 +586,17 @@ GUARANTEE_NEGATIVE = _rx(
     r"\bsecurity demands\b",
     r"russia(?:'s|n)? (?:own )?(?:security )?demands",
     r"guarantees? for russia",
-    r"demands? for .{0,3}security guarantees",
+    r"demands? for (?:\w+ ){0,3}security guarantees",
     r"demanding security guarantees",
     r"security guarantees.{0,3} from (?:the )?(?:us|u\.s\.|united states|washington) and nato",
+    r"biélorussie|weißrussland|білорус|беларус|białoru",
+    # ...but an "Israel-style model" of guarantees for Ukraine is the topic itself.
+    r"\bizrael(?!\w* model)|\bisraël\b|израил(?!\w* модел)|ізраїл(?!\w* модел)",
+    r"вимог\w* (?:до нато|росії|москви)",
+    r"требовани\w+ (?:к нато|россии|москвы)",
+    r"exigences (?:russes|de (?:la russie|moscou))",
+    r"(?:russische|russlands) (?:forderungen|sicherheitsforderungen)",
+    r"(?:żądani|żądań)\w* (?:rosji|moskwy)|rosyjsk\w+ żądań",
 )
 
 # Russia as the actor: with only generic troop words, the troops are usually its own.

@@ -10,6 +10,7 @@ from spacy.attrs import SENT_START
 from spacy.tokens import Doc, Span
 
 from bot.classify.lexicon import (
+    BACKDROP,
     COALITION,
     DEPLOY_CUES,
     GUARANTEE_FINANCIAL,
@@ -139,6 +140,8 @@ def _judge_guarantees(text: str, ukraine: bool, doc_mentions_ukraine: bool) -> _
     # Naming the coalition alone (e.g. joining it to send peacekeepers) stays below 0.5.
     score += (0.15 * bool(coalition)) if strong or weak else 0.2
     score += 0.2 if ukraine else (0.1 if doc_mentions_ukraine else -0.4)
+    if BACKDROP.search(text):
+        score -= 0.25
     false_friend = True
     if GUARANTEE_FINANCIAL.search(text):
         score -= 0.6
