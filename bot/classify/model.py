@@ -95,7 +95,8 @@ class TrainedClassifier:
         """Calibrated probability that the item is on `topic` (views combined for long items)."""
         cal = self.calibrators[topic]
         views = signals.views[topic]
-        return round(combine([cal.score(v.model, v.rule, v.false_friend) for v in views]), 4)
+        scores = [cal.score(v.model, v.rule, v.false_friend) for v in views]
+        return round(combine(scores, signals.headline), 4)
 
     def _classification(self, signals: Signals) -> Classification:
         scores = {t: self.score(signals, t) for t in TOPICS}
