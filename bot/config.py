@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.errors import ConfigError
-from bot.core.models import TOPICS
+from bot.core.models import TOPICS, normalise_tags
 
 DEFAULT_CONFIG = Path("config/watchbot.toml")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.I)
@@ -152,6 +152,15 @@ class FeedConfig(_Strict):
     name: str = ""
     interval: Duration | None = None
     fulltext: bool = False
+    tags: list[str] = []
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, v: list[str]) -> list[str]:
+        for tag in v:
+            if not tag.strip() or len(tag) > 64:
+                raise ValueError(f"tag {tag!r} must be 1-64 characters")
+        return list(normalise_tags(v))
 
     @field_validator("url")
     @classmethod

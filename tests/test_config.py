@@ -43,6 +43,8 @@ def test_shipped_config_runs_as_shipped() -> None:
         ),
         (MINIMAL + "topics = ['weather']\n", "channels[0].topics", "unknown topic"),
         ("[[feeds]]\nurl = 'ftp://x.org/feed'\n", "feeds[0].url", "not an http(s) URL"),
+        ("[[feeds]]\nurl = 'https://x.org/f'\ntags = ['  ']\n", "feeds[0].tags", "1-64 characters"),
+        ("[[feeds]]\nurl = 'https://x.org/f'\ntags = 'europe'\n", "feeds[0].tags", "valid list"),
         (
             "[[feeds]]\nurl = 'https://x.org/f'\ninterval = 'often'\n",
             "feeds[0].interval",
@@ -84,3 +86,11 @@ def test_environment_wins_over_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert settings.secrets.slack_bot_token is not None
     assert "xoxb-secret-value-123" not in repr(settings)
     assert "xoxb-secret-value-123" not in str(settings.model_dump())
+
+
+def test_feed_tags_are_trimmed_and_deduplicated_case_insensitively(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "[[feeds]]\nurl = 'https://x.org/f'\ntags = [' Europe ', 'europe', 'Think  tanks']\n",
+    )
+    assert load_settings(path).feeds[0].tags == ["Europe", "Think tanks"]

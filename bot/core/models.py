@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -26,6 +27,21 @@ class FeedSpec:
     poll_interval_s: int = 900
     kind: FeedKind = "rss"
     fulltext: bool = False
+    tags: tuple[str, ...] = ()  # folders of an imported OPML file, or `tags = [...]` in the config
+
+
+def normalise_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Tags trimmed, inner whitespace collapsed, empty ones dropped, first spelling of each kept.
+
+    Tags compare case-insensitively ("Europe" and "europe" are one tag), so filters and OPML
+    folders written with different capitalisation still meet.
+    """
+    seen: dict[str, str] = {}
+    for tag in tags:
+        clean = " ".join(tag.split())
+        if clean and clean.casefold() not in seen:
+            seen[clean.casefold()] = clean
+    return tuple(seen.values())
 
 
 @dataclass(slots=True)
@@ -50,6 +66,7 @@ class Feed:
     item_count: int = 0
     added_by: str | None = None
     fulltext: bool = False  # fetch each new entry's article and classify on its full text
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, cast
@@ -22,6 +23,7 @@ from bot.core.models import (
     Item,
     PendingDelivery,
     StoredRef,
+    normalise_tags,
 )
 
 # Items whose feed was removed keep their history with feed_id NULL; the domain records type
@@ -50,6 +52,7 @@ def feed_from_row(row: RowMapping) -> Feed:
         item_count=int(row.get("item_count") or 0),
         added_by=row["added_by"],
         fulltext=bool(row["fulltext"]),
+        tags=tags_from_column(row["tags"]),
     )
 
 
@@ -61,7 +64,24 @@ def feed_spec_values(spec: FeedSpec) -> dict[str, Any]:
         "kind": spec.kind,
         "poll_interval_s": spec.poll_interval_s,
         "fulltext": spec.fulltext,
+        "tags": tags_to_column(spec.tags),
     }
+
+
+def tags_to_column(tags: Sequence[str]) -> str:
+    """A feed's tags as the JSON list stored in `feeds.tags`."""
+    return json.dumps(list(normalise_tags(tags)), ensure_ascii=False)
+
+
+def tags_from_column(value: str | None) -> tuple[str, ...]:
+    """The tags stored in `feeds.tags`; a value that is not a JSON list of strings reads as none."""
+    try:
+        loaded = json.loads(value or "[]")
+    except ValueError:
+        return ()
+    if not isinstance(loaded, list):
+        return ()
+    return normalise_tags(t for t in loaded if isinstance(t, str))
 
 
 def candidate_values(candidate: Candidate) -> dict[str, Any]:

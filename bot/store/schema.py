@@ -67,6 +67,7 @@ feeds = Table(
     Column("added_by", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("fulltext", Boolean, nullable=False, server_default=false()),
+    Column("tags", Text, nullable=False, server_default="[]"),  # JSON list of strings
     # Leases let several replicas share the polling (bot.store.leases).
     Column("lease_owner", Text),
     Column("lease_expires_at", UtcDateTime),

@@ -56,7 +56,7 @@ class SqlStore(AnalysisStoreMixin, DeliveryStore):
     # feeds
 
     def sync_feeds(self, specs: Sequence[FeedSpec], now: datetime) -> list[Feed]:
-        """Upsert configured feeds by URL (config owns name, kind, interval, fulltext).
+        """Upsert configured feeds by URL (config owns name, kind, interval, fulltext, tags).
 
         New feeds are due at once. Nothing is deleted: feeds added by commands, and feeds since
         dropped from the configuration, stay until removed with a command.
@@ -64,7 +64,9 @@ class SqlStore(AnalysisStoreMixin, DeliveryStore):
         new = {"next_poll_at": now, "created_at": now}
         values = [rows.feed_spec_values(s) | new for s in specs]
         with self._write("syncing configured feeds") as conn:
-            upsert(conn, feeds, values, "url", ("name", "kind", "poll_interval_s", "fulltext"))
+            upsert(
+                conn, feeds, values, "url", ("name", "kind", "poll_interval_s", "fulltext", "tags")
+            )
             return self._feeds(conn)
 
     def add_feed(self, spec: FeedSpec, now: datetime, added_by: str | None = None) -> Feed:

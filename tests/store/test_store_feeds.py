@@ -45,6 +45,17 @@ def test_sync_feeds_inserts_updates_and_keeps_command_feeds(store: SqlStore) -> 
     assert added.id == by_url["https://cmd.example/rss"].id
 
 
+def test_configured_tags_are_stored_and_follow_the_config(store: SqlStore) -> None:
+    [feed] = store.sync_feeds(
+        [FeedSpec(url="https://a.example/rss", name="A", tags=("Europe", "think tanks"))], T0
+    )
+    assert feed.tags == ("Europe", "think tanks")
+    [feed] = store.sync_feeds([FeedSpec(url="https://a.example/rss", name="A")], at(1))
+    assert feed.tags == ()
+    added = store.add_feed(FeedSpec(url="https://b.example/rss", name="B", tags=("x",)), at(2))
+    assert store.get_feed(added.id).tags == ("x",)
+
+
 def test_add_feed_refuses_a_watched_url(store: SqlStore) -> None:
     feed = store.add_feed(FeedSpec(url="https://a.example/rss", name="A"), T0, "U1")
     assert (feed.name, feed.added_by, feed.next_poll_at, feed.item_count) == ("A", "U1", T0, 0)

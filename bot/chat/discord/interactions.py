@@ -17,8 +17,9 @@ import discord
 
 from bot.chat.discord.embeds import Rendered, render
 from bot.chat.discord.files import to_files
-from bot.core.commands import ADMIN_COMMANDS, CommandContext, CommandRouter
+from bot.core.commands import ADMIN_COMMANDS, CommandContext
 from bot.core.messages import ErrorReply
+from bot.core.ports import CommandExecutor
 
 log = logging.getLogger("watchbot.discord")
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -54,7 +55,7 @@ def context_for(interaction: discord.Interaction, admins: Collection[str]) -> Co
 class CommandRunner:
     """Executes command lines for interactions and sends the rendered reply."""
 
-    def __init__(self, router: CommandRouter, admins: Collection[str]) -> None:
+    def __init__(self, router: CommandExecutor, admins: Collection[str]) -> None:
         self.router = router
         self.admins = frozenset(admins)
 

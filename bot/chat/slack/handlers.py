@@ -26,11 +26,10 @@ from bot.core.commands import ADMIN_COMMANDS, CommandContext
 from bot.core.errors import DeliveryError, WatchbotError
 from bot.core.messages import ErrorReply, Message
 from bot.core.models import Feedback
+from bot.core.ports import CommandExecutor, FeedbackSink
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
-
-    from bot.app import App
 
 log = logging.getLogger("watchbot.slack")
 
@@ -88,8 +87,15 @@ def _upload_failed(exc: DeliveryError, command: dict[str, Any]) -> str:
 class SlackHandlers:
     """The listeners registered on the bolt app."""
 
-    def __init__(self, app: App, sender: SlackSender, admins: AdminCheck) -> None:
-        self.app = app
+    def __init__(
+        self,
+        commands: CommandExecutor,
+        feedback: FeedbackSink,
+        sender: SlackSender,
+        admins: AdminCheck,
+    ) -> None:
+        self.commands = commands
+        self.feedback = feedback
         self.sender = sender
         self.admins = admins
 
@@ -119,7 +125,7 @@ class SlackHandlers:
                 user=user,
                 is_admin=is_admin,
             )
-            reply = await self.app.commands.execute(text, ctx)
+            reply = await self.commands.execute(text, ctx)
         except Exception:
             # A bug: the caller still gets an answer; the traceback goes to the log.
             log.exception("slack.command_crashed", extra={"command": name, "channel": channel_ref})
@@ -192,9 +198,7 @@ class SlackHandlers:
         if item_id is None:
             return
         try:
-            self.app.store.add_feedback(
-                Feedback(item_id, verdict, user, f"slack:{channel}"), self.app.clock.now()
-            )
+            self.feedback.record(Feedback(item_id, verdict, user, f"slack:{channel}"))
         except WatchbotError as exc:
             log.warning("slack.feedback_failed", extra={"item": item_id, "error": str(exc)})
             return
