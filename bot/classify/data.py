@@ -1,7 +1,12 @@
-"""Labelled examples: reading the corpus, the deterministic held-out split and the data hash.
+"""Labelled examples: reading the corpus, the held-out data and the data hash.
 
-The split hashes each item's id on its own (no shuffling, no dependence on the other items), so
-adding items to the corpus never moves an existing item between training and held-out data.
+Two kinds of held-out data, neither ever trained or calibrated on:
+
+* the `heldout/` subfolder of the corpus: items written to be evaluation-only (e.g. the R2 set of
+  unseen-style items in six languages). `read_corpus` never looks into it, and `split` refuses
+  items that come from it, so training cannot see them even when handed them by mistake;
+* the hash split of the training files: ~20% of ids, by a hash of the id alone (no shuffling, no
+  dependence on the other items), so adding items never moves an existing one between sides.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.core.errors import ConfigError
@@ -18,6 +23,8 @@ from bot.core.models import TOPICS
 HELD_OUT_PERCENT = 20
 _SPLIT_SALT = "watchbot-heldout-v1"
 _FOLD_SALT = "watchbot-fold-v1"
+HELDOUT_DIR = "heldout"  # corpus subfolder read only by evaluation
+HELDOUT_ORIGIN = "heldout/"  # origin prefix of the items read from it
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +56,20 @@ def fold_of(item_id: str, folds: int) -> int:
     return _bucket(_FOLD_SALT, item_id, folds)
 
 
+def is_held_out_file_item(item: LabelledItem) -> bool:
+    """True for an item read from the corpus's evaluation-only `heldout/` folder."""
+    return item.origin.startswith(HELDOUT_ORIGIN)
+
+
 def split(items: Sequence[LabelledItem]) -> tuple[list[LabelledItem], list[LabelledItem]]:
-    """(training, held_out). Feedback examples are always training."""
+    """(training, held_out) of training-file items. Feedback examples are always training.
+
+    Raises ValueError for an item of the `heldout/` folder: those are evaluation-only, and
+    putting one here would let training see it.
+    """
+    leaked = [i.id for i in items if is_held_out_file_item(i)]
+    if leaked:
+        raise ValueError(f"held-out items must never reach training: {', '.join(leaked[:5])}")
     train = [i for i in items if i.origin == "feedback" or not is_held_out(i.id)]
     held = [i for i in items if i.origin != "feedback" and is_held_out(i.id)]
     return train, held
@@ -105,18 +124,41 @@ def is_labelled_file(path: Path) -> bool:
     return isinstance(row, dict) and "labels" in row
 
 
-def read_corpus(corpus_dir: Path) -> list[LabelledItem]:
-    """Every labelled `*.jsonl` file of the corpus folder, in name order; ids must be unique."""
-    files = [p for p in sorted(corpus_dir.glob("*.jsonl")) if is_labelled_file(p)]
-    if not files:
-        raise ConfigError(f"{corpus_dir}: no *.jsonl files with labelled items found")
-    items = [item for path in files for item in read_jsonl(path)]
+def _unique(items: list[LabelledItem], where: Path) -> list[LabelledItem]:
     seen: set[str] = set()
     for item in items:
         if item.id in seen:
-            raise ConfigError(f"{corpus_dir}: duplicate item id {item.id!r}")
+            raise ConfigError(f"{where}: duplicate item id {item.id!r}")
         seen.add(item.id)
     return items
+
+
+def read_corpus(corpus_dir: Path) -> list[LabelledItem]:
+    """The training files: every labelled `*.jsonl` directly in the corpus folder, in name order.
+
+    Subfolders (`heldout/`, `incoming/`) are not read. Ids must be unique.
+    """
+    files = [p for p in sorted(corpus_dir.glob("*.jsonl")) if is_labelled_file(p)]
+    if not files:
+        raise ConfigError(f"{corpus_dir}: no *.jsonl files with labelled items found")
+    return _unique([item for path in files for item in read_jsonl(path)], corpus_dir)
+
+
+def read_heldout(corpus_dir: Path) -> list[LabelledItem]:
+    """The evaluation-only items of `corpus_dir/heldout/*.jsonl` (none when there is no folder).
+
+    Their origin is "heldout/<file stem>", which `split` (and so training) refuses. Ids must be
+    unique across the held-out files and the training files.
+    """
+    files = sorted((corpus_dir / HELDOUT_DIR).glob("*.jsonl"))
+    items = [
+        replace(item, origin=HELDOUT_ORIGIN + item.origin)
+        for path in files
+        for item in read_jsonl(path)
+    ]
+    if items and any(corpus_dir.glob("*.jsonl")):
+        _unique([*read_corpus(corpus_dir), *items], corpus_dir)
+    return _unique(items, corpus_dir / HELDOUT_DIR)
 
 
 def data_hash(items: Iterable[LabelledItem]) -> str:

@@ -102,6 +102,46 @@ TROOP_TERMS = _rx(
     r"misj[aięy] pokojow",
     r"\bkontyngent",
     r"\binstruktor",
+    # Special forces and military advisers: the "already in Ukraine" reports (leaked documents).
+    r"\bspecial (?:forces|operations forces|operators)\b",
+    r"\bforces spéciales\b",
+    r"\bconseillers militaires\b",
+    r"spezialkräfte",
+    r"spezialeinheit",
+    r"kommandosoldat",
+    r"militärberater",
+    r"sił\w* specjaln",
+    r"\bkomandos",
+    r"doradc\w* wojskow",
+    r"спецпризначен",
+    r"сил\w* спеціальних операцій",
+    r"сил\w* специальных операций",
+    r"спецназ",
+    r"військов\w+ радник",
+    r"военн\w+ советник",
+    r"\bliaison officers?\b",
+    r"\bmarines\b",
+    r"nations?[- ]cadres?",
+    r"\bframework nations?\b",
+    r"rahmennation",
+    r"państw\w* ramow",
+    r"рамков\w+ (?:держав|государств|наці)",
+    r"\bmilitary attach",
+    r"verteidigungsattach",
+    r"militärattach",
+    r"attaché de défense",
+    r"attaché\w* wojskow",
+    r"аташе",
+    r"marineinfanterist",
+    r"\bofficiers?\b",
+    r"\bstabsoffizier",
+    r"\bschutztruppe",
+    r"\bblauhelm",
+    r"военнослужащ",
+    r"військовослужбовц",
+    r"офіцер",
+    r"офицер",
+    r"\boficer",
 )
 TROOP_FORCES = _rx(
     r"\bforces?\b", r"\bforces? armées\b", r"\bstreitkräfte", r"\bсил[иаы]?\b", r"\bsił[ay]?\b"
@@ -138,6 +178,40 @@ TROOP_STRONG = _rx(
     r"wojsk[a]? (?:na|do) ukrain",
     r"żołnierzy (?:na|do) ukrain",
     r"(?:zachodni|europejski|polski)\w* (?:żołnierz|wojsk|kontyngent)",
+    r"\bcasques bleus\b",
+    r"\bblauhelm",
+    r"(?:un-|uno-)?friedenstruppe",
+    r"\bschutztruppe",
+    r"misj\w* pokojow",
+    r"sił\w* pokojow",
+    r"(?:военнослужащ|военн|офицер|солдат)\w* (?:из )?(?:стран нато|германии|великобритании|сша|франции)",
+    r"(?:військовослужбовц|військов|офіцер|солдат|інструктор)\w* (?:з )?(?:країн нато|німеччини|британії|великої британії|сша|франції)",
+    # Foreign special forces or personnel named by country, in every language.
+    r"\b(?:western|nato|british|u\.?s\.?|american|french|polish) special (?:forces|operations)",
+    r"\bforeign (?:military )?(?:personnel|specialists|advisers|advisors)\b",
+    r"(?:zachodni|natowsk|brytyjsk|amerykańsk|francusk|niemieck|obc)\w* "
+    r"(?:sił\w* specjaln|komandos|żołnierz|wojsk|kontyngent|instruktor|doradc|wojskowych)",
+    r"(?:żołnierz|wojsk|kontyngent|komandos|sił\w* specjaln)\w* "
+    r"(?:z |ze )?(?:nato|usa|stanów|wielkiej brytanii|francji|zachodu)\w* (?:na|w) ukrainie",
+    r"(?:westlich|britisch|amerikanisch|französisch|us-|ausländisch|europäisch)\w* "
+    r"(?:spezialkräfte|spezialeinheit|kommando|soldaten|truppen|militärberater|ausbilder)",
+    r"(?:soldaten|truppen|spezialkräfte|militärberater) (?:aus nato-staaten|der nato|des westens)",
+    r"(?:soldaten|truppen|spezialkräfte|ausbilder) (?:\w+ ){0,3}in der ukraine",
+    r"(?:натовськ|британськ|американськ|французьк|західн|іноземн|польськ)\w+ "
+    r"(?:спецпризнач|сил\w* спеціальних|військов|солдат|інструктор|радник)",
+    r"(?:натовск|британск|американск|французск|западн|иностранн|польск)\w+ "
+    r"(?:спецназ|сил\w* специальных|военн|солдат|инструктор|советник|наемник)",
+    r"(?:військов|солдат|спецпризначенц)\w* (?:нато|сша|країн нато|заходу) (?:в|на) україн",
+    r"(?:военн|солдат|спецназ)\w* (?:нато|сша|стран нато|запада) (?:в|на) украин",
+    # Poland (or another neighbour) as the rear base of a force inside Ukraine.
+    r"(?:rear|logistics?|staging) (?:base|hub) (?:for|of) (?:the|a|any) "
+    r"(?:\w+ ){0,2}(?:force|mission|contingent|troops)",
+    r"(?:zaplecz|hub\w* logistyczn|baz\w* (?:logistyczn|wypadow))\w* (?:\w+ ){0,4}"
+    r"(?:sił|misji|kontyngent|wojsk|żołnierzy)",
+    r"(?:drehscheibe|nachschubbasis|logistikzentrum|hinterland) (?:\w+ ){0,4}"
+    r"(?:truppe|mission|kontingent|schutztruppe|friedenstruppe)",
+    r"(?:тилов|логістичн|логистическ)\w+ (?:баз|хаб|центр)\w* (?:\w+ ){0,4}"
+    r"(?:контингент|місі|миссии|сил|військ|войск)",
 )
 
 # Generic deployment phrases: strong unless the sentence is about some other army.
@@ -152,6 +226,21 @@ TROOP_GENERIC = _rx(
     r"на территории украин",
     r"на території україн",
     r"na terytorium ukrainy",
+    r"\btroupes? (?:\w+ ){0,2}en ukraine\b",
+    r"\b(?:soldats|militaires) (?:\w+ ){0,2}en ukraine\b",
+    r"stationn\w+ (?:des |de )?(?:troupes|soldats)",
+    r"войск\w* (?:\w+ ){0,2}на украин",
+    r"військ\w* (?:\w+ ){0,2}(?:в|на|у) україн",
+    r"\bwojsk\w* (?:\w+ ){0,2}(?:na|w) ukrainie",
+    r"żołnierz\w* (?:\w+ ){0,2}(?:na|w) ukrainie",
+    r"truppen (?:\w+ ){0,2}in der ukraine",
+    r"misj\w* (?:wojskow\w* )?na ukrainie",
+    r"\b(?:troops|soldiers|personnel|forces) (?:already )?(?:on the ground )?in ukraine\b",
+    r"(?:na|w) ukrainie (?:przebywa|stacjonuj|działa|są obecn)",
+    r"(?:przebywa|stacjonuj|działa|obecn)\w* (?:\w+ ){0,2}(?:na|w) ukrainie",
+    r"in der ukraine (?:stationiert|im einsatz|präsent|tätig)",
+    r"(?:перебува|присутн|діють|дислок|працю)\w* (?:\w+ ){0,2}(?:в|на|у) (?:україн|києв)",
+    r"(?:находятся|присутств|действуют|дислоцир|работа)\w* (?:\w+ ){0,2}(?:в|на) (?:украин|киев)",
 )
 
 DEPLOY_CUES = _rx(
@@ -188,6 +277,42 @@ DEPLOY_CUES = _rx(
     r"\bwyśl",
     r"\blegitimate targets?\b",
     r"\bunacceptable\b",
+    # Reports that foreign personnel are already there: leaked documents, presence.
+    r"\bleak",
+    r"\balready (?:in|on|operating|deployed|present)\b",
+    r"\bpresence\b",
+    r"\boperating in\b",
+    r"wyciek",
+    r"\bobecnoś",
+    r"przebywa",
+    r"stacjonuj",
+    r"geleakt",
+    r"durchgesickert",
+    r"\bpräsenz\b",
+    r"im einsatz",
+    r"bereits in",
+    r"злит",
+    r"витік",
+    r"утечк",
+    r"присутн",
+    r"перебува",
+    r"находятся",
+    r"присутств",
+    r"fuite",
+    r"\bprésence\b",
+    r"\bdéjà\b",
+    r"\bwithdr[ae]w",
+    r"\bpull(?:ed|s|ing)? out\b",
+    r"\bevacuat",
+    r"вивел|вивод|вивест",
+    r"вывел|вывод|вывест",
+    r"abgezogen|abzieh|\babzug\b",
+    r"wycof",
+    r"\bretir",
+    r"\bpropos",
+    r"\bvorschl|schlägt",
+    r"\bpropon",
+    r"пропон|предлаг",
 )
 
 # Personnel that are not foreign troops for Ukraine: keep the troops label quiet.
@@ -259,6 +384,15 @@ TROOP_NEGATIVE = _rx(
     r"мобіліз",
     r"мобилиз",
     r"mobiliz",
+    r"\bliban\b|\blibanon\b|лива́?н|ліван|\blibanie\b|hezbollah|hisbollah|хезболл|хезбол",
+    r"\bestonie\b|\broumanie\b|\blituanie\b|\blettonie\b|en pologne|\btapa\b",
+    r"karabakh|karabach|карабах",
+    r"scotland|schottland|szkocj|шотланд|glasgow|глазго|salisbury",
+    r"(?:у|в) (?:польщі|німеччині|британії|естонії|литві|румунії|латвії)\b",
+    r"(?:в|во) (?:польше|германии|британии|эстонии|литве|румынии|латвии)\b",
+    r"(?:w|na) (?:niemczech|litwie|łotwie|estonii|rumunii|wielkiej brytanii)\b",
+    r"in (?:litauen|polen|rumänien|estland|lettland|großbritannien)\b",
+    r"kościuszk|костюшк|poznań|poznan|познан",
 )
 
 GUARANTEE_STRONG = _rx(
@@ -292,6 +426,10 @@ GUARANTEE_STRONG = _rx(
     r"sicherheitsabkommen",
     r"sicherheitsvereinbarung",
     r"beistandspflicht",
+    r"beistandsklausel",
+    r"\bartikel[- ]5",
+    r"mémorandum (?:à|de) budapest",
+    r"memorandum von budapest",
     r"pariser erklärung",
     r"garantiemächte",
     r"гарантії безпеки",
@@ -300,8 +438,8 @@ GUARANTEE_STRONG = _rx(
     r"гарантии безопасности",
     r"гарантий безопасности",
     r"гарантиями безопасности",
-    r"безпекова угода",
-    r"безпекові гарантії",
+    r"безпеков\w+ угод",
+    r"безпеков\w+ гаранті",
     r"угод\w* про безпек",
     r"соглашени\w* о безопасност",
     r"гарант(?:ів|ы|ов|ами|ом)\b",
@@ -318,6 +456,22 @@ GUARANTEE_STRONG = _rx(
     r"memorandum budapeszt",
     r"mémorandum de budapest",
     r"budapester memorandum",
+    # NATO membership and Article 5, the form the guarantee debate often takes.
+    r"article (?:5|five)\b",
+    r"\bartikel 5\b",
+    r"\bartykuł\w* 5\b",
+    r"\bстат(?:т|ь)\w* 5\b",
+    r"(?:п.ят|пят)\w+ стат",
+    r"\b(?:ukraine's|kyiv's|its) (?:rightful )?(?:future|place) (?:is|lies) in (?:nato|the alliance)",
+    r"\birreversible (?:path|pathway) to (?:nato|membership)",
+    r"(?:avenir|place) de l.ukraine est dans l.otan",
+    r"zukunft der ukraine (?:liegt|ist) in der nato",
+    r"przyszłość ukrainy (?:jest|leży) w nato",
+    r"майбутнє україни (?:в|у) нато",
+    r"\b(?:economic|minerals?) backstop\b",
+    r"(?:minerals?|rare[- ]earths?) (?:deal|agreement|accord)\w* (?:\w+ ){0,6}"
+    r"(?:as|is|amounts to|a form of|serves as|like) (?:a |an )?(?:\w+ )?"
+    r"(?:security guarantee|guarantee|backstop|protection|shield)",
 )
 
 GUARANTEE_WEAK = _rx(
@@ -333,7 +487,37 @@ GUARANTEE_WEAK = _rx(
     r"\bgwarancj",
     r"гаранті",
     r"гаранти",
-    r"членств\w* в нато",
+    r"членств\w* (?:в|у) нато",
+    r"членств\w* (?:в|у) альянс",
+    r"вступ\w* (?:україни )?(?:до|в) нато",
+    r"вступлени\w* (?:украины )?в нато",
+    r"(?:membership|accession|invitation|bid|path) (?:of ukraine )?(?:to|in|into|of) (?:nato|the alliance)",
+    r"\bnato (?:accession|invitation|bid|path|door)",
+    r"\b(?:adhésion|entrée) (?:de l.ukraine )?(?:à|dans) l.otan",
+    r"nato-(?:beitritt|mitgliedschaft)",
+    r"beitritt (?:der ukraine )?zur nato",
+    r"(?:członkostw|akcesj|wstąpieni|przystąpieni)\w* (?:ukrainy )?(?:do|w) nato",
+    r"\bsecurity (?:clause|umbrella|shield)\b",
+    r"\bnato(?:'s)? (?:umbrella|protection)\b",
+    r"security architecture",
+    r"sicherheitsarchitektur",
+    r"architecture de sécurité",
+    r"архітектур\w* безпеки",
+    r"архитектур\w* безопасности",
+    r"architektur\w* bezpieczeństwa",
+    r"absicherung der ukraine",
+    r"\badhésion\b.{0,30}\bl.otan",
+    r"\bjoin(?:ing)? the alliance\b",
+    r"członkostw\w* w sojusz",
+    r"mitgliedschaft im bündnis",
+    r"adhésion à l.alliance",
+    r"współprac\w* w dziedzinie bezpieczeństwa",
+    r"\bzabezpiecze\w* dla ukrainy",
+    r"\bnato (?:is )?not an option\b",
+    r"aufnahme (?:der ukraine )?in die nato",
+    r"parapluie (?:de l.otan|nucléaire)",
+    r"parasol\w* (?:nato|atomow|nuklearn)",
+    r"gwarantując",
     r"\blong-term (?:support|commitments?|security)\b",
     r"\bprotect(?:ion)? (?:for|of) ukraine\b",
     r"bilateral (?:security )?(?:agreement|pact|accord)s?",
@@ -346,6 +530,11 @@ GUARANTEE_WEAK = _rx(
     r"\bзобов.язан",
     r"сили підтримки",
     r"reassurance force",
+)
+
+# "Coalition of the willing": the guarantee debate's forum, but joining it to send peacekeepers is
+# a troops story; on its own it only nudges the guarantees score.
+COALITION = _rx(
     r"coalition of the willing",
     r"coalition des volontaires",
     r"koalition der willigen",
@@ -388,6 +577,21 @@ GUARANTEE_FINANCIAL = _rx(
     r"\bcorridors?\b",
 )
 
+# The guarantee talks as the backdrop of some other story ("amid talks on security guarantees"):
+# a passing mention, not what the item is about.
+BACKDROP = _rx(
+    r"\bamid (?:the )?(?:talks|negotiations|debate|discussions)",
+    r"\bagainst the backdrop\b",
+    r"\bin the background\b",
+    r"vor dem hintergrund",
+    r"während (?:in \w+ )?(?:über|die)",
+    r"на тлі",
+    r"на фоне",
+    r"sur fond de",
+    r"\balors que\b",
+    r"podczas gdy|w czasie gdy|na tle",
+)
+
 # Guarantees for someone else, or Russia's own demands (Dec 2021).
 GUARANTEE_NEGATIVE = _rx(
     r"\bisrael(?!-style)",
@@ -404,9 +608,17 @@ GUARANTEE_NEGATIVE = _rx(
     r"\bsecurity demands\b",
     r"russia(?:'s|n)? (?:own )?(?:security )?demands",
     r"guarantees? for russia",
-    r"demands? for .{0,3}security guarantees",
+    r"demands? for (?:\w+ ){0,3}security guarantees",
     r"demanding security guarantees",
     r"security guarantees.{0,3} from (?:the )?(?:us|u\.s\.|united states|washington) and nato",
+    r"biélorussie|weißrussland|білорус|беларус|białoru",
+    # ...but an "Israel-style model" of guarantees for Ukraine is the topic itself.
+    r"\bizrael(?!\w* model)|\bisraël\b|израил(?!\w* модел)|ізраїл(?!\w* модел)",
+    r"вимог\w* (?:до нато|росії|москви)",
+    r"требовани\w+ (?:к нато|россии|москвы)",
+    r"exigences (?:russes|de (?:la russie|moscou))",
+    r"(?:russische|russlands) (?:forderungen|sicherheitsforderungen)",
+    r"(?:żądani|żądań)\w* (?:rosji|moskwy)|rosyjsk\w+ żądań",
 )
 
 # Russia as the actor: with only generic troop words, the troops are usually its own.

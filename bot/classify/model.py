@@ -95,7 +95,8 @@ class TrainedClassifier:
         """Calibrated probability that the item is on `topic` (views combined for long items)."""
         cal = self.calibrators[topic]
         views = signals.views[topic]
-        return round(combine([cal.score(v.model, v.rule, v.false_friend) for v in views]), 4)
+        scores = [cal.score(v.model, v.rule, v.false_friend) for v in views]
+        return round(combine(scores, signals.headline), 4)
 
     def _classification(self, signals: Signals) -> Classification:
         scores = {t: self.score(signals, t) for t in TOPICS}
@@ -106,10 +107,16 @@ class TrainedClassifier:
     def _reasons(self, signals: Signals, topic: str, score: float, positive: bool) -> list[str]:
         found = list(signals.found[topic])
         if positive and not found:
+            # Every positive names the sentence that carried it, quoted as the item wrote it:
+            # the rules' strongest sentence, else the one the textcat scores highest, else (an
+            # item too short to have sentences) the item's own text.
             best = best_sentence(self.nlp, signals.doc, topic)
             if best is not None:
                 span, p = best
                 found = [Evidence(p, span.text.strip(), (), _span_actors(span))]
+            elif signals.doc.text.strip():
+                text = signals.doc.text.strip()
+                found = [Evidence(score, text, (), _span_actors(signals.doc[:]))]
         fallback = self._doc_actors(signals.doc)
         lines = [
             (replace(e, actors=fallback) if not e.actors and fallback else e).explain()

@@ -10,6 +10,8 @@ from spacy.attrs import SENT_START
 from spacy.tokens import Doc, Span
 
 from bot.classify.lexicon import (
+    BACKDROP,
+    COALITION,
     DEPLOY_CUES,
     GUARANTEE_FINANCIAL,
     GUARANTEE_NEGATIVE,
@@ -27,7 +29,7 @@ from bot.classify.lexicon import (
 from bot.classify.nlp import base_pipeline
 from bot.core.models import TOPICS, Classification
 
-RULES_VERSION = "rules-2"
+RULES_VERSION = "rules-3"
 DEFAULT_THRESHOLDS = {"guarantees": 0.5, "troops": 0.5}
 MAX_CHARS = 20_000  # long articles: enough for title, lede and the body that matters
 
@@ -70,37 +72,45 @@ def _actors(span: Span, ents: Sequence[Span] | None = None) -> tuple[str, ...]:
 _SENTS_KEY = "watchbot_sentences"
 
 
-def _sentences(doc: Doc) -> list[tuple[Span, str]]:
-    """(sentence, stripped text) pairs, computed once per doc from the SENT_START array.
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    span: Span
+    text: str  # stripped
+    lower: str
+    ukraine: bool  # names Ukraine (or Kyiv, Zelensky, Donbas)
+
+
+def _sentences(doc: Doc) -> list[_Sentence]:
+    """The doc's sentences, lower-cased and checked for Ukraine once, from the SENT_START array.
 
     `doc.sents` builds a Token object per token on every call, which cost more than all the
     cue matching; both topics (and the trained model) read the same sentences.
     """
-    cached = doc.user_data.get(_SENTS_KEY)
+    cached: list[_Sentence] | None = doc.user_data.get(_SENTS_KEY)
     if cached is None:
         flags = doc.to_array([SENT_START])
         starts = [0, *(int(i) for i in numpy.flatnonzero(flags == 1) if i > 0)] if len(doc) else []
         bounds = zip(starts, [*starts[1:], len(doc)], strict=True)
-        cached = [(span, span.text.strip()) for span in (doc[a:b] for a, b in bounds)]
+        cached = []
+        for span in (doc[a:b] for a, b in bounds):
+            text = span.text.strip()
+            lower = text.lower()
+            cached.append(_Sentence(span, text, lower, bool(UKRAINE.search(lower))))
         doc.user_data[_SENTS_KEY] = cached
     return cached
 
 
-def score_troops(text: str, doc_mentions_ukraine: bool) -> tuple[float, list[str]]:
-    """Troop-deployment score of one sentence and the cues found.
+_Judgement = tuple[float, list[str], bool]  # score, cues, false friend
 
-    A foreign force named as such ("European troops", "peacekeepers") is strong; a generic phrase
-    ("send troops", "troops in Ukraine") is strong unless the sentence is about another army (the
-    invader, North Korea, Ukraine's own) or another place; bare "forces" counts for little.
-    """
+
+def _judge_troops(text: str, ukraine: bool, doc_mentions_ukraine: bool) -> _Judgement:
     strong = _found(TROOP_STRONG, text)
     generic = _found(TROOP_GENERIC, text)
     terms = _found(TROOP_TERMS, text)
     forces = [] if strong or generic or terms else _found(TROOP_FORCES, text)
     if not (strong or generic or terms or forces):
-        return 0.0, []
+        return 0.0, [], False
     deploy = _found(DEPLOY_CUES, text)
-    ukraine = bool(UKRAINE.search(text))
     negative = bool(TROOP_NEGATIVE.search(text))
     # "Russia says troops will pull back": with no foreign force named and no objection voiced,
     # troops in a sentence about Russia are usually its own.
@@ -115,30 +125,55 @@ def score_troops(text: str, doc_mentions_ukraine: bool) -> tuple[float, list[str
         score -= 0.2 if strong else 0.5
     elif russian:
         score -= 0.35
-    return max(0.0, min(score, 1.0)), (strong or generic or terms or forces) + deploy[:2]
+    cues = (strong or generic or terms or forces) + deploy[:2]
+    false_friend = negative and bool(strong or generic or terms)
+    return max(0.0, min(score, 1.0)), cues, false_friend
 
 
-def score_guarantees(text: str, doc_mentions_ukraine: bool) -> tuple[float, list[str]]:
-    """Security-guarantee score of one sentence and the cues found.
-
-    Financial guarantees and guarantees for other countries (or Russia's own demands) pull the
-    score down, less so when the sentence also names Ukraine and a security-guarantee phrase.
-    """
+def _judge_guarantees(text: str, ukraine: bool, doc_mentions_ukraine: bool) -> _Judgement:
     strong = _found(GUARANTEE_STRONG, text)
     weak = _found(GUARANTEE_WEAK, text)
-    if not strong and not weak:
-        return 0.0, []
-    ukraine = bool(UKRAINE.search(text))
+    coalition = _found(COALITION, text)
+    if not strong and not weak and not coalition:
+        return 0.0, [], False
     score = 0.55 * bool(strong) + 0.3 * bool(weak) + 0.1 * (len(strong) + len(weak) > 1)
+    # Naming the coalition alone (e.g. joining it to send peacekeepers) stays below 0.5.
+    score += (0.15 * bool(coalition)) if strong or weak else 0.2
     score += 0.2 if ukraine else (0.1 if doc_mentions_ukraine else -0.4)
+    if BACKDROP.search(text):
+        score -= 0.25
+    false_friend = True
     if GUARANTEE_FINANCIAL.search(text):
         score -= 0.6
     elif GUARANTEE_NEGATIVE.search(text):
         score -= 0.3 if strong and ukraine else 0.7
-    return max(0.0, min(score, 1.0)), strong or weak
+    else:
+        false_friend = False
+    return max(0.0, min(score, 1.0)), (strong or weak) + coalition[:1], false_friend
 
 
-_SCORERS = {"troops": score_troops, "guarantees": score_guarantees}
+_JUDGES = {"troops": _judge_troops, "guarantees": _judge_guarantees}
+
+
+def score_troops(text: str, doc_mentions_ukraine: bool) -> tuple[float, list[str]]:
+    """Troop-deployment score of one lower-cased sentence and the cues found.
+
+    A foreign force named as such ("European troops", "peacekeepers") is strong; a generic phrase
+    ("send troops", "troops in Ukraine") is strong unless the sentence is about another army (the
+    invader, North Korea, Ukraine's own) or another place; bare "forces" counts for little.
+    """
+    score, cues, _ = _judge_troops(text, bool(UKRAINE.search(text)), doc_mentions_ukraine)
+    return score, cues
+
+
+def score_guarantees(text: str, doc_mentions_ukraine: bool) -> tuple[float, list[str]]:
+    """Security-guarantee score of one lower-cased sentence and the cues found.
+
+    Financial guarantees and guarantees for other countries (or Russia's own demands) pull the
+    score down, less so when the sentence also names Ukraine and a security-guarantee phrase.
+    """
+    score, cues, _ = _judge_guarantees(text, bool(UKRAINE.search(text)), doc_mentions_ukraine)
+    return score, cues
 
 
 def false_friend(text: str, topic: str) -> bool:
@@ -148,33 +183,39 @@ def false_friend(text: str, topic: str) -> bool:
     of North Korea or of Ukraine itself, or allied troops elsewhere. The trained model uses it
     as a signal of its own: "looks on topic, but is a known look-alike".
     """
-    if topic == "guarantees":
-        cue = GUARANTEE_STRONG.search(text) or GUARANTEE_WEAK.search(text)
-        return bool(cue) and bool(
-            GUARANTEE_FINANCIAL.search(text) or GUARANTEE_NEGATIVE.search(text)
-        )
-    cue = TROOP_STRONG.search(text) or TROOP_GENERIC.search(text) or TROOP_TERMS.search(text)
-    return bool(cue) and bool(TROOP_NEGATIVE.search(text))
+    return _JUDGES[topic](text, bool(UKRAINE.search(text)), True)[2]
+
+
+def read_topic(doc: Doc, topic: str) -> tuple[list[Evidence], list[str]]:
+    """(evidence, false-friend sentences) of `doc` for `topic`, in one pass over its sentences.
+
+    Evidence: the sentences that support the topic, strongest first. False friends: the
+    sentences for which `false_friend` holds.
+    """
+    sentences = _sentences(doc)
+    mentions_ukraine = any(s.ukraine for s in sentences)
+    judge = _JUDGES[topic]
+    ents = doc.ents
+    found: list[Evidence] = []
+    lookalikes: list[str] = []
+    for s in sentences:
+        score, cues, lookalike = judge(s.lower, s.ukraine, mentions_ukraine)
+        if lookalike:
+            lookalikes.append(s.text)
+        if score > 0 and len(s.text) >= 12:
+            found.append(Evidence(score, s.text, tuple(cues), _actors(s.span, ents)))
+    found.sort(key=lambda e: e.score, reverse=True)
+    return found, lookalikes
 
 
 def false_friends(doc: Doc, topic: str) -> list[str]:
     """The sentences of `doc` for which `false_friend` holds."""
-    return [text for _, text in _sentences(doc) if false_friend(text.lower(), topic)]
+    return read_topic(doc, topic)[1]
 
 
 def evidence(doc: Doc, topic: str) -> list[Evidence]:
     """Sentences of `doc` that support `topic`, strongest first."""
-    sentences = _sentences(doc)
-    mentions_ukraine = any(UKRAINE.search(text.lower()) for _, text in sentences)
-    ents = doc.ents
-    found: list[Evidence] = []
-    for sent, text in sentences:
-        if len(text) < 12:
-            continue
-        score, cues = _SCORERS[topic](text.lower(), mentions_ukraine)
-        if score > 0:
-            found.append(Evidence(score, text, tuple(cues), _actors(sent, ents)))
-    return sorted(found, key=lambda e: e.score, reverse=True)
+    return read_topic(doc, topic)[0]
 
 
 def doc_score(found: Sequence[Evidence]) -> float:

@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.pipeline import TextCategorizer
 from spacy.tokens import Doc, Span
 
-from bot.classify.rules import Evidence, compose_text, doc_score, evidence, false_friends
+from bot.classify.rules import Evidence, compose_text, doc_score, read_topic
 from bot.core.models import TOPICS
 
 TEXTCAT = "textcat_multilabel"
@@ -54,6 +54,7 @@ class Signals:
         str, list[str]
     ]  # per topic: sentences with a false friend (rules.false_friends)
     views: dict[str, list[View]] = field(default_factory=dict)  # per topic; the lede view first
+    headline: bool = True  # False: the text starts mid-article, with no title
 
     @property
     def rule(self) -> dict[str, float]:
@@ -105,18 +106,20 @@ def _windows(
     return title, windows
 
 
-def combine(scores: Sequence[float]) -> float:
+def combine(scores: Sequence[float], headline: bool = True) -> float:
     """An article's score from its view scores, the lede view first.
 
     On topic if the headline and lede are, or if at least two separate passages are: the score is
     the larger of the lede's and the second-best view's. A single on-topic passage deep in the
     text counts half — a passing mention of "security guarantees" in paragraph nine stays below
-    a 0.5 threshold, but still ranks the item above unrelated ones.
+    a 0.5 threshold, but still ranks the item above unrelated ones. A text without a headline
+    (a fragment starting mid-article) has no lede to weigh the passage against: the fragment
+    was picked for what it says, so its best passage counts three quarters.
     """
     if len(scores) == 1:
         return scores[0]
     ranked = sorted(scores, reverse=True)
-    return max(scores[0], ranked[1], ranked[0] / 2)
+    return max(scores[0], ranked[1], ranked[0] * (0.5 if headline else 0.75))
 
 
 def predict(nlp: Language, docs: Sequence[Doc]) -> numpy.ndarray:
@@ -136,16 +139,17 @@ def analyse(
     texts = [compose_text(title, text) for title, text in items]
     with nlp.select_pipes(disable=[TEXTCAT]):
         docs = list(nlp.pipe(texts, batch_size=batch_size))
-    signals = [
-        Signals(
-            doc, {t: evidence(doc, t) for t in TOPICS}, {t: false_friends(doc, t) for t in TOPICS}
+    signals = []
+    for doc in docs:
+        read = {t: read_topic(doc, t) for t in TOPICS}
+        signals.append(
+            Signals(doc, {t: read[t][0] for t in TOPICS}, {t: read[t][1] for t in TOPICS})
         )
-        for doc in docs
-    ]
     # All views of the batch go through the textcat in one call.
     textcat_docs: list[Doc] = []
     pending: list[tuple[Signals, str, str, float, bool, bool, int]] = []  # (…, textcat row)
-    for sig, text in zip(signals, texts, strict=True):
+    for sig, text, (title_in, _) in zip(signals, texts, items, strict=True):
+        sig.headline = bool(title_in.strip())
         if len(text) <= SHORT_CHARS:  # the doc's text is `text`: spaCy's tokenizer is lossless
             row = len(textcat_docs)
             textcat_docs.append(sig.doc)
@@ -153,7 +157,8 @@ def analyse(
                 lookalike = bool(sig.lookalikes[t])
                 pending.append((sig, t, text, doc_score(sig.found[t]), True, lookalike, row))
             continue
-        title_chars = len(text.split("\n", 1)[0])
+        # A text that starts mid-article has no headline: its first paragraph is body, not title.
+        title_chars = len(text.split("\n", 1)[0]) if sig.headline else 0
         for t in TOPICS:
             title, windows = _windows(sig.doc, title_chars, sig.found[t], RELEVANT)
             for n, window in enumerate(windows):

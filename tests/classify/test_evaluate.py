@@ -88,3 +88,15 @@ def test_keyword_baseline_is_a_plain_filter() -> None:
     hit = kw.classify("Troops to Ukraine?", "")
     assert hit.labels == {"guarantees": False, "troops": True}
     assert kw.classify("US troops in Poland", "").labels["troops"] is False
+
+
+def test_held_out_report_is_per_language_and_per_set() -> None:
+    report = run_eval(None, None)
+    assert "items of heldout/" in report and "of the hash split" in report
+    section = report.split("trained by language:", 1)[1]
+    rows = [line.split() for line in section.splitlines() if " guarantees " in line + " "]
+    rows += [line.split() for line in section.splitlines() if " troops " in line + " "]
+    langs = {row[0] for row in rows}
+    assert all(len(row) == 9 for row in rows)
+    assert langs == {"en", "fr", "de", "pl", "uk", "ru"}
+    assert "trained by held-out set:" in report
