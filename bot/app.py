@@ -42,6 +42,7 @@ from bot.ingest.fetch import HttpFetcher
 from bot.ingest.httpsource import HttpSource
 from bot.ingest.limits import HttpLimits
 from bot.ingest.localfiles import LocalSource
+from bot.ingest.opml import OpmlCodec
 from bot.ingest.parse import FeedparserParser
 from bot.ingest.urlcheck import GuardUrlChecker
 from bot.leader import Leadership, SoleLeader, leadership_for
@@ -247,6 +248,7 @@ def build_app(
             classifier=classifier,
             schedules=CronSchedules(),
             url_checker=GuardUrlChecker(http_limits(settings)),
+            feed_lists=OpmlCodec(),
             default_interval_s=int(settings.polling.default_interval),
             analysis=analysis_store,
             stances=stances,

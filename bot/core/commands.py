@@ -17,12 +17,14 @@ from bot.core.commands_help import COMMANDS, help_reply, usage
 from bot.core.digest import DigestService
 from bot.core.errors import CommandError, FeedError, WatchbotError
 from bot.core.explain import explain_item
+from bot.core.feedlist import apply_import, export_reply, import_reply, plan_import
 from bot.core.messages import ErrorReply, Message, TableReply, TextReply
-from bot.core.models import TOPIC_TITLES, TOPICS, Channel, Feedback, FeedSpec
+from bot.core.models import TOPIC_TITLES, TOPICS, Channel, Feedback, FeedSpec, Upload
 from bot.core.ports import (
     AnalysisStore,
     Classifier,
     Clock,
+    FeedListCodec,
     Schedules,
     StanceExtractor,
     Store,
@@ -61,6 +63,7 @@ class CommandContext:
     channel_name: str
     user: str
     is_admin: bool = False
+    upload: Upload | None = None  # a file given with the command (`feed import`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,7 @@ class Services:
     default_interval_s: int = 900
     analysis: AnalysisStore | None = None  # stories and statements (timeline)
     stances: StanceExtractor | None = None  # resolves "actor or country" words
+    feed_lists: FeedListCodec | None = None  # OPML: `feed import` and `feed export`
 
 
 def parse_since(word: str) -> timedelta:
@@ -369,8 +373,10 @@ class CommandRouter:
         )
 
     async def _feed(self, args: list[str], ctx: CommandContext) -> Message:
-        if not args or args[0].lower() not in ("add", "remove"):
-            raise CommandError("feed needs add or remove")
+        if not args or args[0].lower() not in ("add", "remove", "import", "export"):
+            raise CommandError("feed needs add, remove, import or export")
+        if args[0].lower() in ("import", "export"):
+            return await self._feed_list(args[0].lower(), args[1:], ctx)
         if args[0].lower() == "add":
             if len(args) < 2:
                 raise CommandError("feed add needs a URL")
@@ -397,6 +403,38 @@ class CommandRouter:
         return TextReply(
             f"Removed feed #{feed.id} “{feed.name}”; its items stay searchable.", ephemeral=False
         )
+
+    async def _feed_list(self, verb: str, args: list[str], ctx: CommandContext) -> Message:
+        codec = self.s.feed_lists
+        if codec is None:
+            return ErrorReply("Feed lists (OPML) are not available in this set-up.")
+        now = self.s.clock.now()
+        if verb == "export":
+            if args:
+                raise CommandError("feed export takes no arguments")
+            return export_reply(self.s.store.list_feeds(), codec=codec, now=now)
+        if args not in ([], ["--dry-run"]):
+            raise CommandError(f"feed import takes only --dry-run, not “{' '.join(args)}”")
+        if ctx.upload is None:
+            raise CommandError(
+                "feed import needs an OPML file: attach it to the command on Discord; on Slack "
+                "share it in this conversation first, then run the command; on the command line "
+                "`watchbot feeds import FILE`"
+            )
+        plan = await plan_import(
+            ctx.upload, codec=codec, store=self.s.store, checker=self.s.url_checker
+        )
+        if args:
+            return import_reply(plan, None)
+        added = apply_import(
+            plan,
+            store=self.s.store,
+            now=now,
+            added_by=ctx.user,
+            interval_s=self.s.default_interval_s,
+        )
+        self._audit(ctx, "feed.import", f"{ctx.upload.filename}: {len(added)} added")
+        return import_reply(plan, added)
 
     def _audit(self, ctx: CommandContext, action: str, detail: str) -> None:
         self.s.store.audit(f"{ctx.user}@{ctx.channel_ref}", action, detail, self.s.clock.now())
