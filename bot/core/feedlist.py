@@ -18,6 +18,7 @@ from bot.core.messages import Attachment, TextReply
 from bot.core.models import Feed, FeedSpec, Upload, normalise_tags
 from bot.core.ports import FeedListCodec, ListedFeed, Store, UrlChecker
 
+MAX_FILE_BYTES = 2 * 1024 * 1024  # a 5,000-feed Feedly export is about 1 MB
 MAX_FEEDS = 2000  # feeds in one imported file
 MAX_URL = 2000  # characters, as for `feed add`
 MAX_NAME = 100

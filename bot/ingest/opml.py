@@ -22,10 +22,11 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from bot.core.errors import ParseError
+from bot.core.feedlist import MAX_FILE_BYTES
 from bot.core.models import Feed, normalise_tags
 from bot.core.ports import ListedFeed
 
-MAX_BYTES = 2 * 1024 * 1024  # a 5,000-feed Feedly export is about 1 MB
+MAX_BYTES = MAX_FILE_BYTES  # the size adapters read at most, plus one byte
 MAX_OUTLINES = 10_000  # folders and feeds together
 MAX_DEPTH = 16  # folders within folders
 MAX_TEXT = 500  # characters kept of a title or a folder name
