@@ -53,7 +53,7 @@ async def test_import_reads_the_file_the_admin_shared_here(bot: Bot) -> None:
         "Imported 3 new feed(s), 1 repeated in the file from feedly.opml"
     )
     assert watched(bot)["https://kyiv-desk.example/feed/"] == ("Ukraine", "European security")
-    [(method, args)] = [(m, a) for m, a in bot.fake.calls if m == "files.list"]
+    [args] = [a for m, a in bot.fake.calls if m == "files.list"]
     assert args["channel"] == CHANNEL and args["user"] == "U_ADMIN"
     assert int(args["ts_from"]) == int(bot.clock.now().timestamp()) - 3600
     [(file_id, auth)] = bot.fake.downloads
