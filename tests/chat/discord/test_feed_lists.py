@@ -12,9 +12,17 @@ import pytest
 from bot.chat.discord.adapter import DiscordAdapter
 from bot.ingest.opml import parse_opml
 from bot.store.sql import SqlStore
-from tests.chat.discord.conftest import ADMIN_PERMISSIONS, group, interaction, option, sub
+from tests.chat.discord.conftest import (
+    ADMIN_PERMISSIONS,
+    add_items,
+    group,
+    interaction,
+    option,
+    sub,
+)
 from tests.chat.discord.fake_discord import FakeDiscord
 from tests.chat.discord.test_commands import reply_of, send, text_of
+from tests.fakes import FakeClock
 
 DATA = Path(__file__).parent.parent.parent / "data" / "opml"
 
@@ -139,3 +147,17 @@ async def test_export_follow_up_carries_the_opml_file(
     assert upload.where == "followup" and upload.filename.endswith(".opml")
     assert {f.url: f.tags for f in parse_opml(upload.data)} == watched(store)
     assert "image" not in reply["embeds"][0]  # a file to download, not a picture
+
+
+async def test_feeds_shows_each_feed_s_week_and_share_on_topic(
+    connected: DiscordAdapter, fake: FakeDiscord, store: SqlStore, clock: FakeClock
+) -> None:
+    add_items(store, clock, ["Reassurance force named", "Guarantees signed"], alert_to=None)
+
+    reply, ephemeral, _ = reply_of(await send(fake, interaction(sub("feeds"))))
+
+    lines = text_of(reply).splitlines()
+    header = next(line for line in lines if line.startswith("id"))
+    assert "items 7d" in header and "on topic" in header and "last error" in header
+    row = next(line for line in lines if line.startswith("1 "))
+    assert row.split()[-2:] == ["2", "100%"]

@@ -142,3 +142,17 @@ async def test_the_bot_token_goes_to_no_host_but_slack_s(bot: Bot) -> None:
 
     assert "no download address for feedly.opml that Watchbot trusts" in reply["text"]
     assert not bot.fake.downloads and watched(bot) == {}
+
+
+async def test_feeds_shows_each_feed_s_week_and_share_on_topic(bot: Bot) -> None:
+    bot.add_items(4)  # one feed, four items on guarantees, published now
+
+    reply = await run(bot, "feeds", "feeds")
+
+    table = "\n".join(b["text"]["text"] for b in reply["blocks"] if b["type"] == "section")
+    header, row = [line for line in table.splitlines() if line and "```" not in line][1:3]
+    assert header.split() == [
+        "id", "name", "health", "last", "success", "next", "poll", "items", "7d", "on", "topic",
+        "last", "error",
+    ]  # fmt: skip
+    assert row.split()[:2] == ["1", "feed"] and row.split()[-2:] == ["4", "100%"]
