@@ -154,7 +154,7 @@ async def test_feeds_shows_each_feed_s_week_and_share_on_topic(
 ) -> None:
     add_items(store, clock, ["Reassurance force named", "Guarantees signed"], alert_to=None)
 
-    reply, ephemeral, _ = reply_of(await send(fake, interaction(sub("feeds"))))
+    reply, _, _ = reply_of(await send(fake, interaction(sub("feeds"))))
 
     lines = text_of(reply).splitlines()
     header = next(line for line in lines if line.startswith("id"))
