@@ -26,8 +26,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Most tests run on every core (pytest-xdist, one worker per file so module fixtures start once);
+# the few that time what several processes do run after them, alone.
 unit: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not serial"
+	$(BIN)/python -m pytest -m serial
 
 test: lint typecheck unit
 
@@ -35,6 +38,7 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/deliveries.py
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/pipeline.py --no-stories
 

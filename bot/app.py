@@ -24,10 +24,12 @@ from bot.core.commands import CommandRouter, Services
 from bot.core.decide import PollPolicy
 from bot.core.digest import DigestService
 from bot.core.dispatch import Dispatcher, DispatchPolicy, DispatchReport
+from bot.core.feedback import FeedbackDesk
 from bot.core.models import Channel, FeedSpec
 from bot.core.pipeline import CycleReport, Poller
 from bot.core.ports import (
     AnalysisStore,
+    ChatPorts,
     ChatSender,
     Classifier,
     Clock,
@@ -138,6 +140,15 @@ class App:
     stances: StanceExtractor | None = None
     leader: Leadership = field(default_factory=SoleLeader)  # who runs chat and sends
     replica_id: str = ""
+
+    def chat_ports(self) -> ChatPorts:
+        """All a chat adapter may use of the app: the command router, feedback, suggestions."""
+        return ChatPorts(
+            commands=self.commands,
+            feedback=FeedbackDesk(self.store, self.clock),
+            catalogue=self.store,
+            clock=self.clock,
+        )
 
     def sync_config(self) -> None:
         """Write configured feeds and channels into the store (the file wins for what it sets)."""
@@ -296,7 +307,7 @@ def build_app(
     if connect_chat:
         from bot.chat.registry import build_adapters
 
-        app.adapters = build_adapters(app)
+        app.adapters = build_adapters(settings, app.chat_ports())
         for adapter in app.adapters:
             senders[adapter.platform] = adapter.sender  # the dispatcher shares this dict
     return app

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Literal, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, runtime_checkable
 
-from bot.core.messages import Attachment
+from bot.core.messages import Attachment, Message
 from bot.core.models import (
     Candidate,
     Channel,
@@ -21,6 +21,9 @@ from bot.core.models import (
     PendingDelivery,
     StoredRef,
 )
+
+if TYPE_CHECKING:
+    from bot.core.commands import CommandContext  # commands imports this module
 
 T = TypeVar("T")
 
@@ -227,6 +230,45 @@ class ChatSender(Protocol):
     async def send(
         self, channel: Channel, message: object, *, idempotency_key: str
     ) -> str | None: ...
+
+
+class CommandExecutor(Protocol):
+    """What a chat adapter runs a `/watch` command line through (the core's CommandRouter)."""
+
+    async def execute(self, text: str, ctx: CommandContext) -> Message: ...
+
+
+class FeedbackSink(Protocol):
+    """Where a chat adapter records a user's 👍/👎 verdict on an item (stamped with the time)."""
+
+    def record(self, feedback: Feedback) -> None:
+        """Store the verdict; StorageError when it cannot."""
+        ...
+
+    def record_on_alert(self, feedback: Feedback, message_id: str) -> bool:
+        """Store the verdict only if `message_id` is the item's alert in `feedback.channel_ref`;
+        False (nothing stored) when it is not."""
+        ...
+
+
+class Catalogue(Protocol):
+    """Read-only listings a chat adapter offers as suggestions (autocomplete)."""
+
+    def list_feeds(self) -> list[Feed]: ...
+
+    def recent_items(self, limit: int = 50, topic: str | None = None) -> list[Item]: ...
+
+    def search(self, query: str, limit: int = 20) -> list[Item]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChatPorts:
+    """The core as chat adapters see it: run commands, record feedback, list for suggestions."""
+
+    commands: CommandExecutor
+    feedback: FeedbackSink
+    catalogue: Catalogue
+    clock: Clock | None = None  # "the last hour" of files shared for `feed import` (Slack)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,6 @@ import pytest
 from bot.chat.discord.sender import nonce_for
 from tests.chat.discord.fake_discord import serve as serve_discord
 from tests.chat.discord.fake_discord import shared_fixtures_present
-from tests.crash.conftest import FIGURES
 from tests.crash.daemon import (
     DISCORD_REF,
     SLACK_REF,
@@ -36,6 +35,7 @@ from tests.crash.daemon import (
     write_config,
 )
 from tests.crash.fakechat import CrashDiscord, CrashSlack
+from tests.crash.figures import FIGURES
 from tests.crash.newsroom import Newsroom
 from tests.ingest.feedserver import FeedServer
 
@@ -45,6 +45,7 @@ pytestmark = [
         not shared_fixtures_present(), reason="the fake Discord needs /work/shared fixtures"
     ),
     pytest.mark.timeout(300),  # ~60 s alone; more on a machine busy with other suites
+    pytest.mark.serial,  # kill times and settle deadlines assume the machine is not saturated
 ]
 
 

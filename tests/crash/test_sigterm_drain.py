@@ -7,10 +7,14 @@ import asyncio
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.crash.daemon import snapshot
 from tests.hostile.runner import clean_env, free_port, watchbot
 from tests.ingest.feedserver import RSS_TYPE, Canned, FeedServer
 from tests.test_pipeline import GUARANTEES, TROOPS, rss
+
+pytestmark = pytest.mark.serial  # it catches a poll mid-fetch on a timer
 
 
 async def test_sigterm_waits_for_the_poll_in_flight(tmp_path: Path) -> None:

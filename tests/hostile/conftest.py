@@ -1,4 +1,4 @@
-"""Shared pieces of the hostile suite: the canaries and the figures printed after the run."""
+"""Shared pieces of the hostile suite: the canaries (its figures are printed by tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,6 @@ from pathlib import Path
 import pytest
 
 from tests.hostile.corpus import CANARY_FEED
-from tests.hostile.runner import FIGURES
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """How many hostile inputs were tried and the worst peak memory, after the test report."""
-    lines = FIGURES.lines()
-    if lines:
-        terminalreporter.section("hostile inputs")
-        for line in lines:
-            terminalreporter.write_line(line)
 
 
 @dataclass

@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.fakes import REPO
 
@@ -78,6 +79,29 @@ class Figures:
             self.worst = max(self.worst, (run.peak_mb, name))
             self.slowest = max(self.slowest, (run.seconds, name))
             self.most_cpu = max(self.most_cpu, (run.cpu_seconds, name))
+
+    def to_json(self) -> dict[str, object]:
+        """What this process measured, for the xdist controller to merge (see tests/conftest.py)."""
+        with self.lock:
+            return {
+                "inputs": {k: sorted(v) for k, v in self.inputs.items()},
+                "worst": list(self.worst),
+                "slowest": list(self.slowest),
+                "most_cpu": list(self.most_cpu),
+                "daemon_peak": self.daemon_peak,
+            }
+
+    def merge(self, data: dict[str, Any]) -> None:
+        """Fold another process's figures into these: names are united, worsts kept."""
+        with self.lock:
+            for kind, names in data["inputs"].items():
+                self.inputs.setdefault(kind, set()).update(names)
+            self.worst = max(self.worst, (float(data["worst"][0]), str(data["worst"][1])))
+            self.slowest = max(self.slowest, (float(data["slowest"][0]), str(data["slowest"][1])))
+            self.most_cpu = max(
+                self.most_cpu, (float(data["most_cpu"][0]), str(data["most_cpu"][1]))
+            )
+            self.daemon_peak = max(self.daemon_peak, float(data["daemon_peak"]))
 
     def lines(self) -> list[str]:
         if not self.inputs:

@@ -42,7 +42,10 @@ LEASE_TTL_S = 10.0
 GROWING_EVERY = 5  # feeds that gain a story each round
 ON_TOPIC_EVERY = 10  # feeds whose new stories are on topic
 ROUNDS = 2
-pytestmark = pytest.mark.timeout(240)  # ~60 s alone; more on a machine busy with other suites
+pytestmark = [
+    pytest.mark.timeout(240),  # ~60 s alone; more on a machine busy with other suites
+    pytest.mark.serial,  # it times the gaps between polls: it runs after the parallel part
+]
 
 
 class TimedRequests(list[tuple[float, Recorded]]):

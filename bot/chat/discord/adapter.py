@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.chat.base import WebExtension
+from bot.chat.base import ChatPorts, DiscordSettings, WebExtension
 from bot.chat.discord.api import install_redaction, use_api_base
 from bot.chat.discord.client import BotSession, build_client
 from bot.chat.discord.commands import Suggestions, build_watch_group
@@ -30,7 +30,7 @@ from bot.core.errors import ConfigError, DeliveryError
 from bot.core.ports import ChatSender
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.config import DiscordConfig
 
 log = logging.getLogger("watchbot.discord")
 
@@ -42,7 +42,8 @@ class DiscordAdapter:
 
     def __init__(
         self,
-        app: App,
+        ports: ChatPorts,
+        config: DiscordConfig,
         *,
         token: str | None,
         api_url: str | None = None,
@@ -50,8 +51,9 @@ class DiscordAdapter:
     ) -> None:
         install_redaction()
         use_api_base(api_url)
-        self.app = app
-        self.guild_ids = list(app.settings.discord.guild_ids)
+        self.ports = ports
+        self.admins = frozenset(config.admins)
+        self.guild_ids = list(config.guild_ids)
         self.bot = BotSession(build_client(), token, custom_api=bool(api_url)) if token else None
         self.discord_sender = DiscordSender(
             self.bot, environ=os.environ if environ is None else environ, api_host=api_host(api_url)
@@ -64,12 +66,12 @@ class DiscordAdapter:
             self._wire(self.bot.client)
 
     def _wire(self, client: discord.Client) -> None:
-        runner = CommandRunner(self.app.commands, self.app.settings.discord.admins)
+        runner = CommandRunner(self.ports.commands, self.admins)
         tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
-        tree.add_command(build_watch_group(runner, Suggestions(self.app.store)))
+        tree.add_command(build_watch_group(runner, Suggestions(self.ports.catalogue)))
         tree.error(runner.on_error)
         self.tree = tree
-        self.feedback = ReactionFeedback(client, self.app.store, self.app.clock)
+        self.feedback = ReactionFeedback(client, self.ports.feedback)
         feedback = self.feedback
 
         async def on_raw_reaction_add(event: discord.RawReactionActionEvent) -> None:
@@ -146,17 +148,19 @@ class DiscordAdapter:
         await self.discord_sender.aclose()
 
 
-def create(app: App) -> DiscordAdapter:
-    """The adapter for `app`'s settings; warns about webhook channels it cannot use."""
-    secrets = app.settings.secrets
+def create(settings: DiscordSettings, ports: ChatPorts) -> DiscordAdapter:
+    """The adapter for these settings; warns about webhook channels it cannot use."""
+    secrets = settings.secrets
     token = secrets.discord_token.get_secret_value() if secrets.discord_token else None
-    adapter = DiscordAdapter(app, token=token, api_url=secrets.watchbot_discord_api_url)
-    _check_webhooks(app, adapter.discord_sender)
+    adapter = DiscordAdapter(
+        ports, settings.discord, token=token, api_url=secrets.watchbot_discord_api_url
+    )
+    _check_webhooks(settings, adapter.discord_sender)
     return adapter
 
 
-def _check_webhooks(app: App, sender: DiscordSender) -> None:
-    for channel in app.settings.channels:
+def _check_webhooks(settings: DiscordSettings, sender: DiscordSender) -> None:
+    for channel in settings.channels:
         if channel.platform != "discord" or not channel.webhook_env:
             continue
         try:

@@ -20,7 +20,7 @@ from bot.chat.discord.text import clip
 from bot.core.commands_help import COMMANDS
 from bot.core.errors import StorageError
 from bot.core.models import TOPIC_TITLES, TOPICS
-from bot.core.ports import Store
+from bot.core.ports import Catalogue
 
 TOPIC_CHOICES = [Choice(name=TOPIC_TITLES[t], value=t) for t in TOPICS] + [
     Choice(name="All topics", value="all")
@@ -60,14 +60,14 @@ def _zones() -> tuple[str, ...]:
 class Suggestions:
     """Autocomplete from the store: feed ids, item ids, time zones."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
 
     def feeds(self, current: str) -> list[Choice[int]]:
         """Feeds whose id starts with, or whose name contains, what was typed."""
         typed = current.strip().lstrip("#").lower()
         try:
-            feeds = self.store.list_feeds()
+            feeds = self.catalogue.list_feeds()
         except StorageError:
             return []
         return [
@@ -81,10 +81,10 @@ class Suggestions:
         typed = current.strip().lstrip("#")
         try:
             if typed and not typed.isdigit():
-                found = self.store.search(typed, limit=MAX_CHOICES) if len(typed) >= 2 else []
+                found = self.catalogue.search(typed, limit=MAX_CHOICES) if len(typed) >= 2 else []
             else:
                 found = [
-                    i for i in self.store.recent_items(limit=200) if str(i.id).startswith(typed)
+                    i for i in self.catalogue.recent_items(limit=200) if str(i.id).startswith(typed)
                 ]
         except StorageError:
             return []

@@ -18,10 +18,11 @@ import discord
 
 from bot.chat.discord.embeds import Rendered, render
 from bot.chat.discord.files import to_files
-from bot.core.commands import ADMIN_COMMANDS, CommandContext, CommandRouter
+from bot.core.commands import ADMIN_COMMANDS, CommandContext
 from bot.core.feedlist import MAX_FILE_BYTES
 from bot.core.messages import ErrorReply, Message
 from bot.core.models import Upload
+from bot.core.ports import CommandExecutor
 
 log = logging.getLogger("watchbot.discord")
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -75,7 +76,7 @@ async def read_attachment(attachment: discord.Attachment) -> Upload | ErrorReply
 class CommandRunner:
     """Executes command lines for interactions and sends the rendered reply."""
 
-    def __init__(self, router: CommandRouter, admins: Collection[str]) -> None:
+    def __init__(self, router: CommandExecutor, admins: Collection[str]) -> None:
         self.router = router
         self.admins = frozenset(admins)
 

@@ -2,8 +2,8 @@
 
 Raw reaction events (guild reactions intent only) carry the message id but not its content, and
 the Store has no lookup by message id. So the bot fetches the message (needs Read Message
-History), reads the item number from the alert's footer, and accepts the reaction only when that
-item's alert delivery to this channel was recorded with exactly this message id.
+History), reads the item number from the alert's footer, and the core accepts the reaction only
+when that item's alert delivery to this channel was recorded with exactly this message id.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import discord
 
 from bot.chat.discord.embeds import ALERT_FOOTER
 from bot.core.models import Feedback
-from bot.core.ports import Clock, Store
+from bot.core.ports import FeedbackSink
 
 log = logging.getLogger("watchbot.discord")
 VERDICTS = {"👍": "good", "👎": "bad"}
@@ -42,10 +42,9 @@ def item_of(message: discord.Message) -> int | None:
 class ReactionFeedback:
     """Handles `raw_reaction_add` events for the adapter."""
 
-    def __init__(self, client: discord.Client, store: Store, clock: Clock) -> None:
+    def __init__(self, client: discord.Client, feedback: FeedbackSink) -> None:
         self.client = client
-        self.store = store
-        self.clock = clock
+        self.feedback = feedback
 
     async def on_reaction(self, event: discord.RawReactionActionEvent) -> int | None:
         """Record feedback for a 👍/👎 on one of our alerts; returns the item id or None."""
@@ -66,15 +65,11 @@ class ReactionFeedback:
             return None
         item_id = item_of(message) if message.author.id == me.id else None
         ref = f"discord:{event.channel_id}"
-        if item_id is None or not any(
-            d.kind == "alert" and d.channel_ref == ref and d.external_id == str(event.message_id)
-            for d in self.store.deliveries_for_item(item_id)
-        ):
+        if item_id is None:
             return None
-        self.store.add_feedback(
-            Feedback(item_id, verdict, str(event.user_id), ref),  # type: ignore[arg-type]
-            self.clock.now(),
-        )
+        feedback = Feedback(item_id, verdict, str(event.user_id), ref)  # type: ignore[arg-type]
+        if not self.feedback.record_on_alert(feedback, str(event.message_id)):
+            return None
         log.info(
             "discord.feedback",
             extra={"item": item_id, "verdict": verdict, "channel": ref, "user": event.user_id},

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -22,17 +21,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat.base import WebExtension
+from bot.chat.base import SlackSettings, WebExtension
 from bot.chat.slack.admins import AdminCheck
 from bot.chat.slack.errors import NETWORK_ERRORS, PERMANENT, error_code
 from bot.chat.slack.handlers import SlackHandlers
 from bot.chat.slack.pacing import ChannelPacer
 from bot.chat.slack.sender import SlackSender
 from bot.core.errors import ConfigError
-from bot.core.ports import ChatSender
-
-if TYPE_CHECKING:
-    from bot.app import App
+from bot.core.ports import ChatSender, Clock, CommandExecutor, FeedbackSink
 
 log = logging.getLogger("watchbot.slack")
 
@@ -192,13 +188,17 @@ class SlackAdapter:
 
 
 def create(
-    app: App,
+    settings: SlackSettings,
+    commands: CommandExecutor,
+    feedback: FeedbackSink,
     *,
     pacer: ChannelPacer | None = None,
     connect_timeout_s: float = 20.0,
+    clock: Clock | None = None,
 ) -> SlackAdapter:
-    """Build the Slack adapter from the app's settings (tokens come from the environment)."""
-    secrets = app.settings.secrets
+    """Build the Slack adapter from the settings (tokens come from the environment); `/watch`
+    runs through `commands`, 👍/👎 on alerts go to `feedback`."""
+    secrets = settings.secrets
     if secrets.slack_bot_token is None:
         raise ConfigError("SLACK_BOT_TOKEN is not set: copy the app's Bot User OAuth Token")
     token = secrets.slack_bot_token.get_secret_value()
@@ -226,8 +226,8 @@ def create(
     )
     sender = SlackSender(send_client, pacer=pacer)
     bolt = AsyncApp(client=client, signing_secret=signing, logger=_bolt_logger())
-    admins = AdminCheck(client, app.settings.slack.admins)
-    SlackHandlers(app, sender, admins).register(bolt)
+    admins = AdminCheck(client, settings.slack.admins)
+    SlackHandlers(commands, feedback, sender, admins, clock=clock).register(bolt)
     return SlackAdapter(
         bolt,
         sender,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -29,11 +30,10 @@ from bot.core.errors import CommandError, DeliveryError, WatchbotError
 from bot.core.feedlist import MAX_FILE_BYTES
 from bot.core.messages import ErrorReply, Message
 from bot.core.models import Feedback
+from bot.core.ports import Clock, CommandExecutor, FeedbackSink
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
-
-    from bot.app import App
 
 log = logging.getLogger("watchbot.slack")
 
@@ -88,11 +88,26 @@ def _upload_failed(exc: DeliveryError, command: dict[str, Any]) -> str:
     return f"The chart could not be posted in {where}: {exc}"
 
 
+class _WallClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
 class SlackHandlers:
     """The listeners registered on the bolt app."""
 
-    def __init__(self, app: App, sender: SlackSender, admins: AdminCheck) -> None:
-        self.app = app
+    def __init__(
+        self,
+        commands: CommandExecutor,
+        feedback: FeedbackSink,
+        sender: SlackSender,
+        admins: AdminCheck,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        self.clock: Clock = clock or _WallClock()
+        self.commands = commands
+        self.feedback = feedback
         self.sender = sender
         self.admins = admins
 
@@ -128,11 +143,11 @@ class SlackHandlers:
                     self.sender.client,
                     str(command.get("channel_id") or ""),
                     user,
-                    now_ts=self.app.clock.now().timestamp(),
+                    now_ts=self.clock.now().timestamp(),
                     max_bytes=MAX_FILE_BYTES,
                 )
                 ctx = replace(ctx, upload=upload)
-            reply = await self.app.commands.execute(text, ctx)
+            reply = await self.commands.execute(text, ctx)
         except CommandError as exc:  # the shared file could not be found or fetched
             reply = ErrorReply(str(exc))
         except Exception:
@@ -207,9 +222,7 @@ class SlackHandlers:
         if item_id is None:
             return
         try:
-            self.app.store.add_feedback(
-                Feedback(item_id, verdict, user, f"slack:{channel}"), self.app.clock.now()
-            )
+            self.feedback.record(Feedback(item_id, verdict, user, f"slack:{channel}"))
         except WatchbotError as exc:
             log.warning("slack.feedback_failed", extra={"item": item_id, "error": str(exc)})
             return

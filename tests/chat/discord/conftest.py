@@ -158,7 +158,13 @@ def hook_url(fake: FakeDiscord, host: str | None = None) -> str:
 @pytest.fixture
 async def adapter(app: App, fake: FakeDiscord) -> AsyncIterator[DiscordAdapter]:
     """The Discord adapter wired into the app (its sender serves `discord:` channels)."""
-    a = DiscordAdapter(app, token=TOKEN, api_url=fake.url, environ={HOOK_ENV: hook_url(fake)})
+    a = DiscordAdapter(
+        app.chat_ports(),
+        app.settings.discord,
+        token=TOKEN,
+        api_url=fake.url,
+        environ={HOOK_ENV: hook_url(fake)},
+    )
     app.senders["discord"] = a.sender
     yield a
     await a.stop()

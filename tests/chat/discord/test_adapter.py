@@ -77,7 +77,9 @@ async def test_a_rejected_token_stops_start_up_with_a_precise_error(
     app: App, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    adapter = DiscordAdapter(app, token="wrong-token", api_url=fake.url, environ={})
+    adapter = DiscordAdapter(
+        app.chat_ports(), app.settings.discord, token="wrong-token", api_url=fake.url, environ={}
+    )
     with pytest.raises(ConfigError, match="Discord rejected DISCORD_TOKEN"):
         await adapter.start()
     await adapter.stop()

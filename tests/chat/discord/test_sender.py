@@ -112,7 +112,9 @@ async def test_official_webhook_host_is_accepted_and_sent_to_the_configured_api(
     app: App, fake: FakeDiscord
 ) -> None:
     environ = {HOOK_ENV: hook_url(fake, host="discord.com")}
-    sender = DiscordAdapter(app, token=None, api_url=fake.url, environ=environ).discord_sender
+    sender = DiscordAdapter(
+        app.chat_ports(), app.settings.discord, token=None, api_url=fake.url, environ=environ
+    ).discord_sender
     channel = Channel(HOOK_CHANNEL, "hook", webhook_env=HOOK_ENV)
     try:
         message_id = await sender.send(channel, alert(), idempotency_key="k1")
@@ -134,7 +136,9 @@ async def test_official_webhook_host_is_accepted_and_sent_to_the_configured_api(
 async def test_unusable_webhook_urls_fail_permanently_without_revealing_them(
     app: App, fake: FakeDiscord, url: str, problem: str
 ) -> None:
-    sender = DiscordAdapter(app, token=None, api_url=None, environ={HOOK_ENV: url}).sender
+    sender = DiscordAdapter(
+        app.chat_ports(), app.settings.discord, token=None, api_url=None, environ={HOOK_ENV: url}
+    ).sender
     channel = Channel(HOOK_CHANNEL, "hook", webhook_env=HOOK_ENV)
     with pytest.raises(DeliveryError) as err:
         await sender.send(channel, alert(), idempotency_key="k")
@@ -146,7 +150,9 @@ async def test_unusable_webhook_urls_fail_permanently_without_revealing_them(
 async def test_bot_channel_without_a_token_or_with_a_name_as_target_fails_permanently(
     app: App, fake: FakeDiscord
 ) -> None:
-    sender = DiscordAdapter(app, token=None, api_url=fake.url, environ={}).sender
+    sender = DiscordAdapter(
+        app.chat_ports(), app.settings.discord, token=None, api_url=fake.url, environ={}
+    ).sender
     with pytest.raises(DeliveryError, match="DISCORD_TOKEN is not set") as err:
         await sender.send(Channel(ALERT_CHANNEL, "news"), alert(), idempotency_key="k")
     assert err.value.permanent

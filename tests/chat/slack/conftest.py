@@ -191,7 +191,15 @@ async def make_bot(tmp_path: Path, fake: FakeSlack, **kw: Any) -> Bot:
     app = build_app(settings, store=SqlStore(settings.storage.url), clock=clock, senders={})
     app.sync_config()
     mono = FakeMonotonic()
-    adapter = create(app, pacer=ChannelPacer(clock=mono, sleep=mono.sleep), connect_timeout_s=5)
+    ports = app.chat_ports()
+    adapter = create(
+        settings,
+        ports.commands,
+        ports.feedback,
+        pacer=ChannelPacer(clock=mono, sleep=mono.sleep),
+        connect_timeout_s=5,
+        clock=ports.clock,
+    )
     app.adapters = [adapter]
     app.senders["slack"] = adapter.sender
     return Bot(app, adapter, fake, clock, mono)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.chat.slack.adapter import SlackAdapter, api_base_url, create
 from bot.chat.slack.admins import AdminCheck
 from bot.core.errors import ConfigError
@@ -25,6 +25,12 @@ from tests.chat.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
 from tests.fakes import REPO, FakeClock
 
 
+def slack_for(app: App) -> SlackAdapter:
+    """The Slack adapter for `app`, given only what it uses."""
+    ports = app.chat_ports()
+    return create(app.settings, ports.commands, ports.feedback)
+
+
 def app_for(tmp_path: Path, fake: FakeSlack, **kw: object):  # type: ignore[no-untyped-def]
     settings = make_settings(tmp_path, fake, **kw)  # type: ignore[arg-type]
     return build_app(settings, store=SqlStore(settings.storage.url), clock=FakeClock(), senders={})
@@ -35,14 +41,14 @@ async def test_http_mode_without_signing_secret_is_a_config_error(
 ) -> None:
     app = app_for(tmp_path, fake, signing=None)
     with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
-        create(app)
+        slack_for(app)
     await app.aclose()
 
 
 async def test_app_token_must_be_app_level(tmp_path: Path, fake: FakeSlack) -> None:
     app = app_for(tmp_path, fake, app_token=BOT_TOKEN)
     with pytest.raises(ConfigError, match="xapp-"):
-        create(app)
+        slack_for(app)
     await app.aclose()
 
 
@@ -55,9 +61,9 @@ def test_api_base_url() -> None:
 
 async def test_modes(tmp_path: Path, fake: FakeSlack) -> None:
     app = app_for(tmp_path, fake)
-    http = create(app)
+    http = slack_for(app)
     assert not http.socket_mode and len(http.web_extensions()) == 1
-    socket = create(app_for(tmp_path / "s", fake, app_token=APP_TOKEN, signing=None))
+    socket = slack_for(app_for(tmp_path / "s", fake, app_token=APP_TOKEN, signing=None))
     assert socket.socket_mode and socket.web_extensions() == []
     await app.aclose()
 
@@ -77,7 +83,7 @@ async def test_http_start_with_a_revoked_token_is_a_config_error(
     fake.fail("auth.test", "error", error="token_revoked")
     app = app_for(tmp_path, fake)
     with pytest.raises(ConfigError, match="token_revoked"):
-        await create(app).start()
+        await slack_for(app).start()
     await app.aclose()
 
 
