@@ -17,7 +17,7 @@ from bot.core.commands_help import COMMANDS, help_reply, usage
 from bot.core.digest import DigestService
 from bot.core.errors import CommandError, FeedError, WatchbotError
 from bot.core.explain import explain_item
-from bot.core.feedlist import apply_import, export_reply, import_reply, plan_import
+from bot.core.feedlist import feed_list_command
 from bot.core.messages import ErrorReply, Message, TableReply, TextReply
 from bot.core.models import TOPIC_TITLES, TOPICS, Channel, Feedback, FeedSpec, Upload
 from bot.core.ports import (
@@ -405,36 +405,20 @@ class CommandRouter:
         )
 
     async def _feed_list(self, verb: str, args: list[str], ctx: CommandContext) -> Message:
-        codec = self.s.feed_lists
-        if codec is None:
+        if self.s.feed_lists is None:
             return ErrorReply("Feed lists (OPML) are not available in this set-up.")
-        now = self.s.clock.now()
-        if verb == "export":
-            if args:
-                raise CommandError("feed export takes no arguments")
-            return export_reply(self.s.store.list_feeds(), codec=codec, now=now)
-        if args not in ([], ["--dry-run"]):
-            raise CommandError(f"feed import takes only --dry-run, not “{' '.join(args)}”")
-        if ctx.upload is None:
-            raise CommandError(
-                "feed import needs an OPML file: attach it to the command on Discord; on Slack "
-                "share it in this conversation first, then run the command; on the command line "
-                "`watchbot feeds import FILE`"
-            )
-        plan = await plan_import(
-            ctx.upload, codec=codec, store=self.s.store, checker=self.s.url_checker
-        )
-        if args:
-            return import_reply(plan, None)
-        added = apply_import(
-            plan,
+        return await feed_list_command(
+            verb,
+            args,
+            ctx.upload,
+            user=ctx.user,
+            actor=f"{ctx.user}@{ctx.channel_ref}",
+            codec=self.s.feed_lists,
             store=self.s.store,
-            now=now,
-            added_by=ctx.user,
+            checker=self.s.url_checker,
+            now=self.s.clock.now(),
             interval_s=self.s.default_interval_s,
         )
-        self._audit(ctx, "feed.import", f"{ctx.upload.filename}: {len(added)} added")
-        return import_reply(plan, added)
 
     def _audit(self, ctx: CommandContext, action: str, detail: str) -> None:
         self.s.store.audit(f"{ctx.user}@{ctx.channel_ref}", action, detail, self.s.clock.now())

@@ -167,3 +167,38 @@ def export_reply(feeds: Sequence[Feed], *, codec: FeedListCodec, now: datetime) 
         "(OPML 2.0: folders are each feed's first tag; `category` lists all its tags).",
         attachments=(attachment,),
     )
+
+
+async def feed_list_command(
+    verb: str,
+    args: Sequence[str],
+    upload: Upload | None,
+    *,
+    user: str,
+    actor: str,
+    codec: FeedListCodec,
+    store: Store,
+    checker: UrlChecker,
+    now: datetime,
+    interval_s: int,
+) -> TextReply:
+    """`feed export` and `feed import [--dry-run]` with the command's file (`upload`); `user`
+    is recorded as the added feeds' author, `actor` in the audit log."""
+    if verb == "export":
+        if args:
+            raise CommandError("feed export takes no arguments")
+        return export_reply(store.list_feeds(), codec=codec, now=now)
+    if list(args) not in ([], ["--dry-run"]):
+        raise CommandError(f"feed import takes only --dry-run, not “{' '.join(args)}”")
+    if upload is None:
+        raise CommandError(
+            "feed import needs an OPML file: attach it to the command on Discord; on Slack "
+            "share it in this conversation first, then run the command; on the command line "
+            "`watchbot feeds import FILE`"
+        )
+    plan = await plan_import(upload, codec=codec, store=store, checker=checker)
+    if args:
+        return import_reply(plan, None)
+    added = apply_import(plan, store=store, now=now, added_by=user, interval_s=interval_s)
+    store.audit(actor, "feed.import", f"{upload.filename}: {len(added)} added", now)
+    return import_reply(plan, added)

@@ -48,10 +48,11 @@ def silent_rhythm(feed: Feed, published: Sequence[datetime], now: datetime) -> t
 
 
 def may_be_silent(feed: Feed, now: datetime) -> bool:
-    """Cheap pre-check before reading the feed's history: primed, not yet announced, and
-    nothing new for at least the floor."""
+    """Cheap pre-check before reading the feed's history: a web feed (a seed folder is
+    static by nature), primed, not yet announced, and nothing new for at least the floor."""
     return (
-        feed.primed
+        feed.kind == "rss"
+        and feed.primed
         and feed.silent_since is None
         and feed.last_new_at is not None
         and now - feed.last_new_at >= SILENCE_FLOOR
