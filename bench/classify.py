@@ -49,7 +49,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None, help="model dir (default: shipped)")
     parser.add_argument(
-        "--items", type=int, default=0, help="feed items to classify (default: each corpus item once)"
+        "--items",
+        type=int,
+        default=0,
+        help="feed items to classify (default: each corpus item once)",
     )
     parser.add_argument("--batch", type=int, default=64, help="items per classify_many call")
     args = parser.parse_args()
