@@ -45,7 +45,13 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
             "storage": {"url": f"sqlite:///{tmp_path / 'w.db'}"},
             "seeds": {"enabled": False},
             "classifier": {"model": "rules"},
-            "feeds": [{"url": "https://frontline.example/rss.xml", "name": "Front Line"}],
+            "feeds": [
+                {
+                    "url": "https://frontline.example/rss.xml",
+                    "name": "Front Line",
+                    "tags": ["From config"],
+                }
+            ],
             "channels": [{"name": "desk", "platform": "console"}],
         }
     )
@@ -83,7 +89,7 @@ async def test_feedly_import_adds_new_feeds_with_their_folders_as_tags(app: App)
         "Imported 2 new feed(s), 1 already watched, 1 repeated in the file from feedly.opml."
     )
     assert urls(app) == {
-        "https://frontline.example/rss.xml": (),  # already watched: reported, not touched
+        "https://frontline.example/rss.xml": ("From config",),  # known: reported, not touched
         "https://kyiv-desk.example/feed/": ("Ukraine", "European security"),  # in 2 categories
         "https://defence-review.example/atom": ("European security",),
     }
@@ -181,12 +187,13 @@ async def test_export_round_trips_through_import(app: App, tmp_path: Path) -> No
     [attachment] = reply.attachments
     assert attachment.filename == "watchbot-feeds-20250301.opml"
     assert attachment.media_type == "text/x-opml"
-    assert reply.text.startswith("Exported 6 feed(s) in 3 folder(s)")
+    assert reply.text.startswith("Exported 6 feed(s) in 4 folder(s)")
     back = {f.url: f.tags for f in parse_opml(attachment.data)}
     assert back == urls(app)
     top = ET.fromstring(attachment.data).findall("body/outline")
     folders = [o.get("text") for o in top if o.get("xmlUrl") is None]
-    assert folders == ["Ukraine", "European security", "Europe"]  # first tags, in feed order
+    # First tags, in feed order: the configured feed's `tags = [...]` too.
+    assert folders == ["From config", "Ukraine", "European security", "Europe"]
 
 
 def _config(tmp_path: Path) -> Path:
