@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/deliveries.py
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/pipeline.py --no-stories
+	$(BIN)/python bench/feed_lists.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

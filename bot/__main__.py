@@ -338,21 +338,82 @@ def command(
     _console_command(line, config, channel)
 
 
-def _console_command(line: str, config: Path | None, channel: str | None = None) -> None:
-    from bot.core.commands import CommandContext
-    from bot.core.messages import ErrorReply
+feeds_cli = typer.Typer(no_args_is_help=True, help="Import or export the feed list (OPML 2.0).")
+cli.add_typer(feeds_cli, name="feeds")
+
+
+@feeds_cli.command("import")
+def feeds_import(
+    file: Annotated[Path, typer.Argument(help="An OPML file, as feed readers export it.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be added; change nothing.")
+    ] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Add the feeds of an OPML file (folders become tags); all of them or, on any problem, none."""
+    from bot.core.models import Upload
+    from bot.ingest.opml import MAX_BYTES
+
+    try:
+        with file.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)  # the codec refuses an oversized file by its length
+    except OSError as exc:
+        raise _fail(f"cannot read {file}: {exc.strerror or exc}", 2) from None
+    line = "feed import --dry-run" if dry_run else "feed import"
+    _console_command(line, config, upload=Upload(file.name, data))
+
+
+@feeds_cli.command("export")
+def feeds_export(
+    file: Annotated[
+        Path | None, typer.Argument(help="Where to write the OPML file (default: stdout).")
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Write every watched feed as OPML 2.0 (first tag as folder, all tags in `category`)."""
+    from bot.core.messages import ErrorReply, TextReply
 
     app = _app(config)
+    reply = _run(app, app.commands.execute("feed export", _console_context(app, None)))
+    if isinstance(reply, ErrorReply) or not isinstance(reply, TextReply):
+        raise _fail(getattr(reply, "text", "export failed").replace("\n", " — "))
+    [attachment] = reply.attachments
+    if file is None:
+        sys.stdout.buffer.write(attachment.data)
+        sys.stdout.flush()
+        typer.echo(reply.text, err=True)
+        return
+    try:
+        file.write_bytes(attachment.data)
+    except OSError as exc:
+        raise _fail(f"cannot write {file}: {exc.strerror or exc}", 2) from None
+    typer.echo(reply.text.replace(attachment.filename, str(file)))
+
+
+def _console_context(app: App, channel: str | None, upload: Any = None) -> Any:
+    """The console admin's command context, in the named channel (default: the first)."""
+    from bot.core.commands import CommandContext
+
     channels = app.store.list_channels()
     chosen = next((c for c in channels if channel in (None, c.name)), None)
     if channel is not None and chosen is None:
         raise _fail(f"no channel named {channel!r}", 2)
-    ctx = CommandContext(
+    return CommandContext(
         channel_ref=chosen.ref if chosen else "console:console",
         channel_name=chosen.name if chosen else "console",
         user="console",
         is_admin=True,
+        upload=upload,
     )
+
+
+def _console_command(
+    line: str, config: Path | None, channel: str | None = None, *, upload: Any = None
+) -> None:
+    from bot.core.messages import ErrorReply
+
+    app = _app(config)
+    ctx = _console_context(app, channel, upload)
     reply = _run(app, app.commands.execute(line, ctx))
     if isinstance(reply, ErrorReply):
         raise _fail(reply.text.replace("\n", " — "))

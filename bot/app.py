@@ -44,6 +44,7 @@ from bot.ingest.fetch import HttpFetcher
 from bot.ingest.httpsource import HttpSource
 from bot.ingest.limits import HttpLimits
 from bot.ingest.localfiles import LocalSource
+from bot.ingest.opml import OpmlCodec
 from bot.ingest.parse import FeedparserParser
 from bot.ingest.urlcheck import GuardUrlChecker
 from bot.leader import Leadership, SoleLeader, leadership_for
@@ -146,6 +147,7 @@ class App:
             commands=self.commands,
             feedback=FeedbackDesk(self.store, self.clock),
             catalogue=self.store,
+            clock=self.clock,
         )
 
     def sync_config(self) -> None:
@@ -257,6 +259,7 @@ def build_app(
             classifier=classifier,
             schedules=CronSchedules(),
             url_checker=GuardUrlChecker(http_limits(settings)),
+            feed_lists=OpmlCodec(),
             default_interval_s=int(settings.polling.default_interval),
             analysis=analysis_store,
             stances=stances,

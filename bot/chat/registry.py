@@ -21,7 +21,7 @@ def build_adapters(settings: ChatSettings, ports: ChatPorts) -> list[ChatAdapter
     if secrets.slack_bot_token is not None:
         from bot.chat.slack.adapter import create as create_slack
 
-        adapters.append(create_slack(settings, ports.commands, ports.feedback))
+        adapters.append(create_slack(settings, ports.commands, ports.feedback, clock=ports.clock))
     uses_webhooks = any(c.platform == "discord" and c.webhook_env for c in settings.channels)
     if secrets.discord_token is not None or uses_webhooks:
         from bot.chat.discord.adapter import create as create_discord

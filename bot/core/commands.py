@@ -17,12 +17,14 @@ from bot.core.commands_help import COMMANDS, help_reply, usage
 from bot.core.digest import DigestService
 from bot.core.errors import CommandError, FeedError, WatchbotError
 from bot.core.explain import explain_item
+from bot.core.feedlist import feed_list_command
 from bot.core.messages import ErrorReply, Message, TableReply, TextReply
-from bot.core.models import TOPIC_TITLES, TOPICS, Channel, Feedback, FeedSpec
+from bot.core.models import TOPIC_TITLES, TOPICS, Channel, Feedback, FeedSpec, Upload
 from bot.core.ports import (
     AnalysisStore,
     Classifier,
     Clock,
+    FeedListCodec,
     Schedules,
     StanceExtractor,
     Store,
@@ -61,6 +63,7 @@ class CommandContext:
     channel_name: str
     user: str
     is_admin: bool = False
+    upload: Upload | None = None  # a file given with the command (`feed import`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,7 @@ class Services:
     default_interval_s: int = 900
     analysis: AnalysisStore | None = None  # stories and statements (timeline)
     stances: StanceExtractor | None = None  # resolves "actor or country" words
+    feed_lists: FeedListCodec | None = None  # OPML: `feed import` and `feed export`
 
 
 def parse_since(word: str) -> timedelta:
@@ -369,8 +373,10 @@ class CommandRouter:
         )
 
     async def _feed(self, args: list[str], ctx: CommandContext) -> Message:
-        if not args or args[0].lower() not in ("add", "remove"):
-            raise CommandError("feed needs add or remove")
+        if not args or args[0].lower() not in ("add", "remove", "import", "export"):
+            raise CommandError("feed needs add, remove, import or export")
+        if args[0].lower() in ("import", "export"):
+            return await self._feed_list(args[0].lower(), args[1:], ctx)
         if args[0].lower() == "add":
             if len(args) < 2:
                 raise CommandError("feed add needs a URL")
@@ -396,6 +402,22 @@ class CommandRouter:
         self._audit(ctx, "feed.remove", f"#{feed.id} {feed.url}")
         return TextReply(
             f"Removed feed #{feed.id} “{feed.name}”; its items stay searchable.", ephemeral=False
+        )
+
+    async def _feed_list(self, verb: str, args: list[str], ctx: CommandContext) -> Message:
+        if self.s.feed_lists is None:
+            return ErrorReply("Feed lists (OPML) are not available in this set-up.")
+        return await feed_list_command(
+            verb,
+            args,
+            ctx.upload,
+            user=ctx.user,
+            actor=f"{ctx.user}@{ctx.channel_ref}",
+            codec=self.s.feed_lists,
+            store=self.s.store,
+            checker=self.s.url_checker,
+            now=self.s.clock.now(),
+            interval_s=self.s.default_interval_s,
         )
 
     def _audit(self, ctx: CommandContext, action: str, detail: str) -> None:

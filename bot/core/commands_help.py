@@ -18,7 +18,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "unsubscribe": ("unsubscribe", "stop this channel's digests and alerts (admins)"),
     "alerts": ("alerts on|off [THRESHOLD]", "immediate alerts for strong matches (admins)"),
     "feeds": ("feeds", "watched feeds with their health"),
-    "feed": ("feed add URL [NAME] | feed remove ID", "add or remove a feed (admins)"),
+    "feed": (
+        "feed add URL [NAME] | feed remove ID | feed import [--dry-run] | feed export",
+        "add or remove feeds; import or export an OPML feed list (admins)",
+    ),
     "search": ("search QUERY", "full-text search over stored items, newest first"),
     "why": ("why ITEM", "why an item matched, and why it was or was not delivered here"),
     "status": (

@@ -147,6 +147,7 @@ class TextReply:
     text: str
     lines: tuple[str, ...] = ()
     ephemeral: bool = True
+    attachments: tuple[Attachment, ...] = ()  # e.g. the OPML file of `feed export`
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,14 @@ class FeedSpec:
     tags: tuple[str, ...] = ()  # folders of an imported OPML file, or `tags = [...]` in the config
 
 
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file given with a command (an OPML file to import): its name and its bytes."""
+
+    filename: str
+    data: bytes = field(repr=False)
+
+
 def normalise_tags(tags: Iterable[str]) -> tuple[str, ...]:
     """Tags trimmed, inner whitespace collapsed, empty ones dropped, first spelling of each kept.
 
@@ -67,6 +75,8 @@ class Feed:
     added_by: str | None = None
     fulltext: bool = False  # fetch each new entry's article and classify on its full text
     tags: tuple[str, ...] = ()
+    last_new_at: datetime | None = None  # when a poll last stored a new item
+    silent_since: datetime | None = None  # when its silence was announced (None: it was not)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from bot.core.ports import (
     UpdateItem,
 )
 from bot.core.routing import alert_deliveries
+from bot.core.silence import RHYTHM_ITEMS, may_be_silent, silence_notices, silent_rhythm
 
 log = logging.getLogger("watchbot.pipeline")
 
@@ -223,7 +224,9 @@ class Poller:
         )
         if read.feed is None:
             result.not_modified = True
-            if cycle is not None:
+            if self._announce_silence(feed, channels, now):
+                self.store.record_outcome(dataclasses.replace(outcome, silenced=True))
+            elif cycle is not None:
                 cycle.add(outcome, self.store)
             else:
                 self.store.record_outcome(outcome)
@@ -258,6 +261,10 @@ class Poller:
             for c, cl, match in zip(plan.new, classifications, still_new, strict=True)
             if match is None
         ]
+        if new_items:
+            outcome = dataclasses.replace(outcome, new_items=True)
+        elif self._announce_silence(feed, channels, now):
+            outcome = dataclasses.replace(outcome, silenced=True)
         deliveries = [
             alert_deliveries(n.classification, channels, silent=silent) for n in new_items
         ]
@@ -307,6 +314,20 @@ class Poller:
             return c
 
         return list(await asyncio.gather(*(one(c) for c in candidates)))
+
+    def _announce_silence(self, feed: Feed, channels: Sequence[Channel], now: datetime) -> bool:
+        """Record the notices when a feed that answers has gone silent for far longer than its
+        rhythm; True when it did (the caller marks the feed with the poll's outcome). Notices
+        come first: should the process die before the mark, re-recording them is a no-op."""
+        if not may_be_silent(feed, now):
+            return False
+        usual = silent_rhythm(feed, self.store.publication_times(feed.id, RHYTHM_ITEMS), now)
+        if usual is None:
+            return False
+        notices = silence_notices(feed, channels, usual, now)
+        self.store.record_deliveries(notices, now)
+        log.warning("feed.silent", extra={"feed": feed.name, "last_new_at": str(feed.last_new_at)})
+        return True
 
     def _record_failure(
         self, feed: Feed, channels: Sequence[Channel], result: FeedResult, exc: FeedError

@@ -120,6 +120,8 @@ class FeedOutcome:
     # What a successful read recovered from or left out ("read the first 1000 of 40000
     # entries"); "" clears the last note, None (a 304: the same document) keeps it.
     note: str | None = None
+    new_items: bool = False  # it stored new items: not silent any more
+    silenced: bool = False  # its silence was announced with this poll
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,11 @@ class Store(Protocol):
     # feeds
     def sync_feeds(self, specs: Sequence[FeedSpec], now: datetime) -> list[Feed]: ...
     def add_feed(self, spec: FeedSpec, now: datetime, added_by: str | None = None) -> Feed: ...
+    def add_feeds(
+        self, specs: Sequence[FeedSpec], now: datetime, added_by: str | None = None
+    ) -> list[Feed]: ...
+    def feeds_with_activity(self, since: datetime) -> list[tuple[Feed, FeedActivity]]: ...
+    def publication_times(self, feed_id: int, limit: int = 20) -> list[datetime]: ...
     def remove_feed(self, feed_id: int) -> Feed: ...
     def get_feed(self, feed_id: int) -> Feed | None: ...
     def list_feeds(self) -> list[Feed]: ...
@@ -266,6 +273,7 @@ class ChatPorts:
     commands: CommandExecutor
     feedback: FeedbackSink
     catalogue: Catalogue
+    clock: Clock | None = None  # "the last hour" of files shared for `feed import` (Slack)
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +307,35 @@ class UrlChecker(Protocol):
     """Refuses feed URLs users may not add (schemes, private addresses); raises FeedError."""
 
     async def check(self, url: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ListedFeed:
+    """A feed as a feed list (an OPML file) names it: URL, title, folders as tags."""
+
+    url: str
+    title: str = ""
+    tags: tuple[str, ...] = ()
+    html_url: str = ""
+
+
+class FeedListCodec(Protocol):
+    """Reads and writes feed lists (OPML); `parse` raises ParseError naming what is wrong."""
+
+    media_type: str
+    extension: str
+
+    def parse(self, data: bytes) -> list[ListedFeed]: ...
+
+    def render(self, feeds: Sequence[Feed], *, title: str, now: datetime) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FeedActivity:
+    """A feed's last seven days, for `feeds` and `status`: items stored, how many on a topic."""
+
+    items_7d: int = 0
+    on_topic_7d: int = 0
 
 
 class ArticleReader(Protocol):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.messages import TableReply
 from bot.core.models import Feed
-from bot.core.ports import Store
+from bot.core.ports import FeedActivity, Store
 
 
 def _ago(moment: datetime | None, now: datetime) -> str:
@@ -28,31 +28,51 @@ def _ago(moment: datetime | None, now: datetime) -> str:
     return f"in {text}" if future else f"{text} ago"
 
 
-def feed_health(feed: Feed) -> str:
-    """`ok`, `failing (3×)`, `disabled` or `new`."""
+def feed_health(feed: Feed, now: datetime | None = None) -> str:
+    """`ok`, `failing (3×)`, `disabled`, `silent` (nothing new for far longer than usual) or `new`."""
     if feed.disabled:
         return "disabled"
     if feed.consecutive_failures:
         return f"failing ({feed.consecutive_failures}×)"
+    if feed.silent_since is not None and now is not None:
+        return f"silent (news {_ago(feed.last_new_at, now)})"
     return "ok" if feed.last_success_at else "new"
 
 
+def _on_topic(activity: FeedActivity) -> str:
+    if not activity.items_7d:
+        return "-"
+    return f"{round(100 * activity.on_topic_7d / activity.items_7d)}%"
+
+
 def feeds_table(store: Store, now: datetime) -> TableReply:
-    """Every feed with health, last success, next poll and last error."""
+    """Every feed with health, last success, next poll, its last seven days (items, share on a
+    topic) and last error — read in one query however many feeds there are."""
     rows = tuple(
         (
             str(f.id),
             f.name[:40],
-            feed_health(f),
+            feed_health(f, now),
             _ago(f.last_success_at, now),
             _ago(f.next_poll_at, now) if not f.disabled else "-",
+            str(a.items_7d),
+            _on_topic(a),
             (f.last_error or (f"note: {f.last_note}" if f.last_note else ""))[:80],
         )
-        for f in store.list_feeds()
+        for f, a in store.feeds_with_activity(now - timedelta(days=7))
     )
     return TableReply(
         title="Feeds",
-        headers=("id", "name", "health", "last success", "next poll", "last error"),
+        headers=(
+            "id",
+            "name",
+            "health",
+            "last success",
+            "next poll",
+            "items 7d",
+            "on topic",
+            "last error",
+        ),
         rows=rows,
     )
 

@@ -56,6 +56,11 @@ def record_outcome(conn: Connection, outcome: FeedOutcome) -> bool:
     }
     if outcome.primed:  # a feed is primed once and stays so
         values["primed"] = True
+    if outcome.new_items:
+        values["last_new_at"] = outcome.polled_at
+        values["silent_since"] = None
+    elif outcome.silenced:
+        values["silent_since"] = outcome.polled_at
     if outcome.ok:
         values["last_success_at"] = outcome.polled_at
         values["last_error"] = None

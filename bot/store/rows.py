@@ -53,6 +53,8 @@ def feed_from_row(row: RowMapping) -> Feed:
         added_by=row["added_by"],
         fulltext=bool(row["fulltext"]),
         tags=tags_from_column(row["tags"]),
+        last_new_at=row["last_new_at"],
+        silent_since=row["silent_since"],
     )
 
 

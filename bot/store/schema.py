@@ -68,6 +68,10 @@ feeds = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("fulltext", Boolean, nullable=False, server_default=false()),
     Column("tags", Text, nullable=False, server_default="[]"),  # JSON list of strings
+    # Silence (bot.core.silence): when the feed last brought a new item; when its silence was
+    # announced (NULL: not silent, or not announced yet).
+    Column("last_new_at", UtcDateTime),
+    Column("silent_since", UtcDateTime),
     # Leases let several replicas share the polling (bot.store.leases).
     Column("lease_owner", Text),
     Column("lease_expires_at", UtcDateTime),

@@ -37,6 +37,7 @@ from bot.store import queries as q
 from bot.store.analysis_store import AnalysisStoreMixin
 from bot.store.deliveries import DeliveryStore
 from bot.store.dml import insert_ignore, rows_where_in, upsert
+from bot.store.feed_lists import FeedListsMixin
 from bot.store.schema import audit_log, classifications, deliveries, feedback, feeds, items
 from bot.store.search import search_ids
 
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from bot.core.ports import Store
 
 
-class SqlStore(AnalysisStoreMixin, DeliveryStore):
+class SqlStore(AnalysisStoreMixin, FeedListsMixin, DeliveryStore):
     """Store backed by SQLite or PostgreSQL; every public method is one transaction.
 
     `SqlStore(url, migrate=True, clock=None)`: the schema is migrated on construction unless told

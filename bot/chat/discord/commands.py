@@ -106,7 +106,7 @@ def build_watch_group(runner: CommandRunner, suggest: Suggestions) -> app_comman
         guild_only=True,
     )
     feed = app_commands.Group(
-        name="feed", description="Add or remove a feed (admins)", parent=watch
+        name="feed", description="Add, remove, import or export feeds (admins)", parent=watch
     )
     run = runner.run
 
@@ -215,6 +215,21 @@ def build_watch_group(runner: CommandRunner, suggest: Suggestions) -> app_comman
     @app_commands.autocomplete(feed_id=feed_ids)
     async def feed_remove(interaction: discord.Interaction, feed_id: int) -> None:
         await run(interaction, command_line("feed", "remove", feed_id), public=True)
+
+    @feed.command(name="import", description="Import an OPML feed list (admins)")
+    @app_commands.describe(
+        file="The .opml file your feed reader exported (folders become tags)",
+        dry_run="Only say what would be added",
+    )
+    async def feed_import(
+        interaction: discord.Interaction, file: discord.Attachment, dry_run: bool = False
+    ) -> None:
+        line = command_line("feed", "import", "--dry-run" if dry_run else None)
+        await run(interaction, line, public=not dry_run, attachment=file)
+
+    @feed.command(name="export", description="Every feed as an OPML file (admins)")
+    async def feed_export(interaction: discord.Interaction) -> None:
+        await run(interaction, "feed export")
 
     @watch.command(name="search", description=COMMANDS["search"][1])
     @app_commands.describe(query="Words to look for in titles and summaries")

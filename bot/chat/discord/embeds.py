@@ -283,7 +283,7 @@ def render_text(reply: TextReply) -> list[Rendered]:
     """The title line and body lines as one embed description."""
     body = "\n".join(escape_reply(t) for t in (reply.text, *reply.lines))
     embed = discord.Embed(description=clip(body, LIMITS.description), colour=NEUTRAL)
-    return [Rendered(None, (embed,), reply.ephemeral)]
+    return [Rendered(None, (embed,), reply.ephemeral, files=reply.attachments)]
 
 
 def render_error(reply: ErrorReply) -> list[Rendered]:

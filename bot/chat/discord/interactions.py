@@ -11,6 +11,7 @@ import contextlib
 import logging
 import shlex
 from collections.abc import Collection
+from dataclasses import replace
 from typing import Any
 
 import discord
@@ -18,7 +19,9 @@ import discord
 from bot.chat.discord.embeds import Rendered, render
 from bot.chat.discord.files import to_files
 from bot.core.commands import ADMIN_COMMANDS, CommandContext
-from bot.core.messages import ErrorReply
+from bot.core.feedlist import MAX_FILE_BYTES
+from bot.core.messages import ErrorReply, Message
+from bot.core.models import Upload
 from bot.core.ports import CommandExecutor
 
 log = logging.getLogger("watchbot.discord")
@@ -52,6 +55,24 @@ def context_for(interaction: discord.Interaction, admins: Collection[str]) -> Co
     )
 
 
+async def read_attachment(attachment: discord.Attachment) -> Upload | ErrorReply:
+    """The bytes of a file option (from Discord's CDN), or why they could not be had; a file
+    over the import limit is refused from its announced size, before any download."""
+    if attachment.size > MAX_FILE_BYTES:
+        return ErrorReply(
+            f"{attachment.filename} is {attachment.size:,} bytes, over the limit of "
+            f"{MAX_FILE_BYTES:,} for a feed list; nothing was imported"
+        )
+    try:
+        data = await attachment.read()
+    except discord.HTTPException as exc:
+        return ErrorReply(
+            f"{attachment.filename} could not be downloaded from Discord ({exc.status}); "
+            "attach it again"
+        )
+    return Upload(attachment.filename, data[: MAX_FILE_BYTES + 1])
+
+
 class CommandRunner:
     """Executes command lines for interactions and sends the rendered reply."""
 
@@ -66,8 +87,10 @@ class CommandRunner:
         *,
         defer: bool = True,
         public: bool = False,
+        attachment: discord.Attachment | None = None,
     ) -> None:
-        """Run `line` for the caller; `public` says whether a deferred reply is for everyone."""
+        """Run `line` for the caller; `public` says whether a deferred reply is for everyone;
+        `attachment` is a file option's file (`feed import`), read after the defer."""
         ctx = context_for(interaction, self.admins)
         name = line.split(" ", 1)[0]
         if name in ADMIN_COMMANDS and not ctx.is_admin:
@@ -78,7 +101,15 @@ class CommandRunner:
             "discord.command",
             extra={"command": name, "channel": ctx.channel_ref, "user": ctx.user},
         )
-        reply = await self.router.execute(line, ctx)
+        reply: Message | None = None
+        if attachment is not None and ctx.is_admin:
+            upload = await read_attachment(attachment)
+            if isinstance(upload, ErrorReply):
+                reply = upload
+            else:
+                ctx = replace(ctx, upload=upload)
+        if reply is None:
+            reply = await self.router.execute(line, ctx)
         await self.respond(interaction, render(reply), deferred_public=public if defer else None)
 
     async def refuse(self, interaction: discord.Interaction, text: str) -> None:

@@ -28,7 +28,7 @@ from bot.chat.slack.handlers import SlackHandlers
 from bot.chat.slack.pacing import ChannelPacer
 from bot.chat.slack.sender import SlackSender
 from bot.core.errors import ConfigError
-from bot.core.ports import ChatSender, CommandExecutor, FeedbackSink
+from bot.core.ports import ChatSender, Clock, CommandExecutor, FeedbackSink
 
 log = logging.getLogger("watchbot.slack")
 
@@ -194,6 +194,7 @@ def create(
     *,
     pacer: ChannelPacer | None = None,
     connect_timeout_s: float = 20.0,
+    clock: Clock | None = None,
 ) -> SlackAdapter:
     """Build the Slack adapter from the settings (tokens come from the environment); `/watch`
     runs through `commands`, 👍/👎 on alerts go to `feedback`."""
@@ -226,7 +227,7 @@ def create(
     sender = SlackSender(send_client, pacer=pacer)
     bolt = AsyncApp(client=client, signing_secret=signing, logger=_bolt_logger())
     admins = AdminCheck(client, settings.slack.admins)
-    SlackHandlers(commands, feedback, sender, admins).register(bolt)
+    SlackHandlers(commands, feedback, sender, admins, clock=clock).register(bolt)
     return SlackAdapter(
         bolt,
         sender,

@@ -20,14 +20,15 @@ from bot.chat.slack.errors import (
     method_of,
 )
 from bot.core.errors import DeliveryError
-from bot.core.messages import Attachment, DigestMessage, TableReply
+from bot.core.messages import Attachment, DigestMessage, TableReply, TextReply
 
 UPLOAD = "files.upload"  # how a failure is named when Slack did not say which call it was
 
 
 def attachments_of(message: object) -> tuple[Attachment, ...]:
-    """The files a core message carries (a weekly digest's chart, `status chart`)."""
-    if isinstance(message, DigestMessage | TableReply):
+    """The files a core message carries (a weekly digest's chart, `status chart`, the OPML
+    file of `feed export`)."""
+    if isinstance(message, DigestMessage | TableReply | TextReply):
         return message.attachments
     return ()
 

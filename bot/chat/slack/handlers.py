@@ -10,6 +10,8 @@ logic lives here.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -22,11 +24,13 @@ from bot.chat.slack.blocks import SlackPost, context, render, section
 from bot.chat.slack.errors import error_code
 from bot.chat.slack.files import attachments_of
 from bot.chat.slack.sender import SlackSender
+from bot.chat.slack.uploads import newest_shared_file
 from bot.core.commands import ADMIN_COMMANDS, CommandContext
-from bot.core.errors import DeliveryError, WatchbotError
+from bot.core.errors import CommandError, DeliveryError, WatchbotError
+from bot.core.feedlist import MAX_FILE_BYTES
 from bot.core.messages import ErrorReply, Message
 from bot.core.models import Feedback
-from bot.core.ports import CommandExecutor, FeedbackSink
+from bot.core.ports import Clock, CommandExecutor, FeedbackSink
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -84,6 +88,11 @@ def _upload_failed(exc: DeliveryError, command: dict[str, Any]) -> str:
     return f"The chart could not be posted in {where}: {exc}"
 
 
+class _WallClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
 class SlackHandlers:
     """The listeners registered on the bolt app."""
 
@@ -93,7 +102,10 @@ class SlackHandlers:
         feedback: FeedbackSink,
         sender: SlackSender,
         admins: AdminCheck,
+        *,
+        clock: Clock | None = None,
     ) -> None:
+        self.clock: Clock = clock or _WallClock()
         self.commands = commands
         self.feedback = feedback
         self.sender = sender
@@ -125,7 +137,19 @@ class SlackHandlers:
                 user=user,
                 is_admin=is_admin,
             )
+            if is_admin and text.lower().split()[:2] == ["feed", "import"]:
+                # The file was shared in the conversation beforehand (bot.chat.slack.uploads).
+                upload = await newest_shared_file(
+                    self.sender.client,
+                    str(command.get("channel_id") or ""),
+                    user,
+                    now_ts=self.clock.now().timestamp(),
+                    max_bytes=MAX_FILE_BYTES,
+                )
+                ctx = replace(ctx, upload=upload)
             reply = await self.commands.execute(text, ctx)
+        except CommandError as exc:  # the shared file could not be found or fetched
+            reply = ErrorReply(str(exc))
         except Exception:
             # A bug: the caller still gets an answer; the traceback goes to the log.
             log.exception("slack.command_crashed", extra={"command": name, "channel": channel_ref})

@@ -130,6 +130,8 @@ class FakeDiscord:
         self.identify: dict[str, Any] | None = None
         self.failures: dict[str, list[Failure | None]] = {"channel": [], "webhook": [], "edit": []}
         self.interactions: dict[str, list[tuple[str, dict[str, Any]]]] = {}  # token → traffic
+        self.cdn: dict[str, bytes] = {}  # attachment id → bytes users attached
+        self.cdn_gets: list[str] = []  # attachment ids downloaded
         self._events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._seq = itertools.count(2)
         self._changed = asyncio.Condition()
@@ -270,7 +272,31 @@ class FakeDiscord:
         r.add_patch(f"{base}/webhooks/{{id}}/{{token}}/messages/{{message}}", self._edit_hooked)
         r.add_delete(f"{base}/webhooks/{{id}}/{{token}}/messages/@original", self._delete_original)
         r.add_post(f"{base}/interactions/{{id}}/{{token}}/callback", self._callback)
+        r.add_get("/attachments/{channel}/{id}/{name}", self._cdn)
         return app
+
+    def attachment(self, filename: str, data: bytes, *, size: int | None = None) -> dict[str, Any]:
+        """A file a user attached to a command: its attachment object (for `resolved`), with
+        the bytes served at its CDN URL on the fake."""
+        attachment_id = str(next(self._ids))
+        self.cdn[attachment_id] = data
+        url = f"{self.url}/attachments/{CHANNEL_ID}/{attachment_id}/{filename}"
+        return {
+            "id": attachment_id,
+            "filename": filename,
+            "size": len(data) if size is None else size,
+            "url": url,
+            "proxy_url": url,
+            "content_type": "text/x-opml; charset=utf-8",
+            "ephemeral": True,
+        }
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        attachment_id = request.match_info["id"]
+        self.cdn_gets.append(attachment_id)
+        if attachment_id not in self.cdn:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=self.cdn[attachment_id], content_type="application/octet-stream")
 
     @web.middleware
     async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:

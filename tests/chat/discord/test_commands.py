@@ -109,7 +109,7 @@ async def test_start_logs_in_syncs_to_the_guild_and_identifies_with_minimal_inte
         "timeline",
     }
     assert subs["feed"]["type"] == 2
-    assert {o["name"] for o in subs["feed"]["options"]} == {"add", "remove"}
+    assert {o["name"] for o in subs["feed"]["options"]} == {"add", "remove", "import", "export"}
     digest_opts = {o["name"]: o for o in subs["digest"]["options"]}
     assert [c["value"] for c in digest_opts["topic"]["choices"]] == ["guarantees", "troops", "all"]
     assert digest_opts["here"]["type"] == 5

@@ -198,6 +198,7 @@ async def make_bot(tmp_path: Path, fake: FakeSlack, **kw: Any) -> Bot:
         ports.feedback,
         pacer=ChannelPacer(clock=mono, sleep=mono.sleep),
         connect_timeout_s=5,
+        clock=ports.clock,
     )
     app.adapters = [adapter]
     app.senders["slack"] = adapter.sender

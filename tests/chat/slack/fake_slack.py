@@ -70,6 +70,8 @@ class FakeSlack:
         self.posts: list[dict[str, Any]] = []  # chat.postMessage arguments + "ts"
         self.messages: list[dict[str, Any]] = []  # every message in every channel, oldest first
         self.files: list[SharedFile] = []  # files shared by files.completeUploadExternal
+        self.user_files: list[dict[str, Any]] = []  # files users shared (files.list objects)
+        self.downloads: list[tuple[str, str]] = []  # (file id, Authorization) of each download
         self.uploads: dict[str, bytes] = {}  # file id → bytes POSTed to its upload URL
         self._upload_slots: dict[str, dict[str, Any]] = {}  # from files.getUploadURLExternal
         self.outside: set[str] = set()  # channels the bot is not a member of
@@ -93,6 +95,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response_url)
         app.router.add_post("/upload/{file_id}", self._upload_url)
+        app.router.add_get("/files-pri/{file_id}/{name}", self._download)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -384,6 +387,58 @@ class FakeSlack:
             "user": BOT_USER,
             "mode": "hosted",
         }
+
+    # --- files users share (files.list, url_private_download) --------------------------
+
+    def user_shares(
+        self, channel: str, user: str, name: str, data: bytes, *, created: float
+    ) -> dict[str, Any]:
+        """A user drags a file into `channel`; returns its file object as files.list shows it."""
+        file_id = f"FU{len(self.user_files) + 1:07d}"
+        obj = {
+            "id": file_id,
+            "created": int(created),
+            "timestamp": int(created),
+            "name": name,
+            "title": name,
+            "mimetype": "text/x-opml",
+            "filetype": "xml",
+            "user": user,
+            "size": len(data),
+            "mode": "hosted",
+            "channels": [channel],
+            "url_private": f"http://127.0.0.1:{self.port}/files-pri/{file_id}/{name}",
+            "url_private_download": f"http://127.0.0.1:{self.port}/files-pri/{file_id}/{name}",
+        }
+        self.user_files.append({**obj, "_data": data})
+        self._add_message(channel, None, {"user": user, "text": "", "files": [obj]})
+        return obj
+
+    def _files_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        found = [
+            {k: v for k, v in f.items() if not k.startswith("_")}
+            for f in reversed(self.user_files)  # newest first, as Slack lists them
+            if (not args.get("channel") or args["channel"] in f["channels"])
+            and (not args.get("user") or args["user"] == f["user"])
+            and f["created"] >= int(args.get("ts_from") or 0)
+        ]
+        count = int(args.get("count") or 100)
+        return {
+            "ok": True,
+            "files": found[:count],
+            "paging": {"count": count, "total": len(found), "page": 1, "pages": 1},
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        auth = request.headers.get("Authorization", "")
+        self.downloads.append((file_id, auth))
+        if auth != f"Bearer {BOT_TOKEN}":  # Slack redirects to its login page instead
+            raise web.HTTPFound("https://slack.com/signin")
+        found = next((f for f in self.user_files if f["id"] == file_id), None)
+        if found is None:
+            return web.Response(status=404)
+        return web.Response(body=found["_data"], content_type="application/octet-stream")
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(args.get("user")))

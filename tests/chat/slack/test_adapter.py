@@ -129,6 +129,7 @@ def test_manifest_declares_the_command_scopes_and_event() -> None:
         "chat:write",
         "chat:write.public",
         "files:write",
+        "files:read",
         "channels:history",
         "groups:history",
         "reactions:read",
