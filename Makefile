@@ -40,7 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/digest.py
 	$(BIN)/python bench/deliveries.py
 	$(BIN)/python bench/latency.py
-	$(BIN)/python bench/pipeline.py --no-stories
+	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/feed_lists.py
 
 clean:

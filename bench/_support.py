@@ -37,14 +37,22 @@ class SteppingClock:
         self.offset += timedelta(**kwargs)
 
 
-def _serve(feeds: int, entries: int, on_topic: float, conn: object) -> None:
-    """Child process: serve the generated feeds with ETags until the parent closes the pipe."""
+def generated(feeds: int, entries: int, *, worst_case: bool = False) -> list[bytes]:
+    """The benchmark feeds: realistic stories (storygen), or feedgen's few templates."""
     import feedgen
+    import storygen
 
+    if worst_case:
+        return feedgen.generate(feeds, entries)
+    return storygen.generate(feeds, entries)
+
+
+def _serve(feeds: int, entries: int, worst_case: bool, conn: object) -> None:
+    """Child process: serve the generated feeds with ETags until the parent closes the pipe."""
     from tests.ingest.feedserver import FeedServer
 
     async def main() -> None:
-        docs = feedgen.generate(feeds, entries, on_topic=on_topic)
+        docs = generated(feeds, entries, worst_case=worst_case)
         async with FeedServer() as server:
             server.requests = _Discard()
             for i, body in enumerate(docs):
@@ -65,11 +73,11 @@ class _Discard(list):  # type: ignore[type-arg]
 class FeedServerProcess:
     """The generated feeds served from another process, so serving costs the bot nothing."""
 
-    def __init__(self, feeds: int, entries: int, on_topic: float = 0.1) -> None:
+    def __init__(self, feeds: int, entries: int, *, worst_case: bool = False) -> None:
         ctx = mp.get_context("spawn")
         self._parent, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_serve, args=(feeds, entries, on_topic, child), daemon=True
+            target=_serve, args=(feeds, entries, worst_case, child), daemon=True
         )
         self.process.start()
         self.port = int(self._parent.recv())

@@ -1,18 +1,21 @@
 """Throughput of the real poller against a local feed server, compared with bare feedparser.
 
-    python bench/pipeline.py [--feeds 1000] [--entries 50] [--parse-workers N] [--classifier auto]
-                             [--no-stories]
+    python bench/pipeline.py [--feeds 200] [--entries 50] [--worst-case] [--scaling 50,200,1000]
+                             [--classifier auto] [--no-stories] [--parse-workers N]
 
-One cold cycle (every entry new: fetch, parse, classify, store) and one warm cycle (every feed
+By default the feeds are realistic (bench/storygen.py: many events, each reported by 1–30
+outlets in their own words, a fifth on topic) and the app runs as shipped: stories on, the
+configured classifier. One cold cycle (every entry new: fetch, parse, classify, store) and one warm cycle (every feed
 answers 304) through `build_app` with SqlStore on a temporary SQLite file and the real HttpFetcher;
 then the same bytes through bare `feedparser.parse` in one process. Prints the figures, then one
 JSON line. Nothing is asserted: the figures are tracked over time, the targets live in
 docs/performance.md.
 
-`--no-stories` hides the store's story and statement tables from `build_app`, so the poll runs
-without the analysis step (story clustering, follow-ups, statements): what the pipeline costs
-without it. The generated feeds are a handful of templates, so with stories on, every on-topic
-entry joins one of a few stories thousands of items long (see docs/performance.md).
+`--worst-case` serves feedgen's handful of templates instead: every on-topic entry then joins one
+of a few stories thousands of items long. `--scaling 50,200,1000` measures each size in turn
+(items/s should not fall as the window fills: the cost is linear). Diagnostics: `--no-stories`
+hides the store's story and statement tables from `build_app` (no analysis step), `--classifier
+null` scores nothing; together they show what stories and the classifier cost.
 """
 
 from __future__ import annotations
@@ -27,9 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import feedgen
 import feedparser
-from _support import REPO, FeedServerProcess, RssSampler, SteppingClock
+from _support import REPO, FeedServerProcess, RssSampler, SteppingClock, generated
 
 from bot.app import build_app
 from bot.chat.console import ConsoleSender
@@ -131,50 +133,28 @@ def bare_feedparser(docs: list[bytes]) -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--feeds", type=int, default=1000)
-    parser.add_argument("--entries", type=int, default=50)
-    parser.add_argument(
-        "--parse-workers", type=int, default=None, help="default: the shipped configuration's"
-    )
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument(
-        "--classifier", default="auto", help='"auto" (as configured), "rules", "null" or a path'
-    )
-    parser.add_argument(
-        "--no-stories", action="store_true", help="poll without the analysis step (stories)"
-    )
-    args = parser.parse_args()
-    if args.parse_workers is None:
-        from bot.config import load_settings
-
-        args.parse_workers = load_settings(REPO / "config" / "watchbot.toml").polling.parse_workers
-    logging.disable(logging.INFO)
-    server = FeedServerProcess(args.feeds, args.entries)
+def measure(args: argparse.Namespace, feeds: int) -> dict:
+    """Cold and warm cycles over `feeds` served feeds, then bare feedparser on the same bytes."""
+    run = argparse.Namespace(**{**vars(args), "feeds": feeds})
+    server = FeedServerProcess(feeds, args.entries, worst_case=args.worst_case)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            figures = asyncio.run(run_cycles(args, server, Path(tmp) / "bench.db"))
+            figures = asyncio.run(run_cycles(run, server, Path(tmp) / "bench.db"))
     finally:
         server.close()
-    docs = feedgen.generate(args.feeds, args.entries)
-    total_bytes = sum(len(d) for d in docs)
+    docs = generated(feeds, args.entries, worst_case=args.worst_case)
     bare_s = bare_feedparser(docs)
     items = figures["cold_items"]
-    result = {
-        "feeds": args.feeds,
-        "entries": args.entries,
-        "parse_workers": args.parse_workers,
-        "classifier": args.classifier,
-        "stories": not args.no_stories,
-        "cpus": os.cpu_count(),
-        "load_1m": round(os.getloadavg()[0], 2),
-        "mb": round(total_bytes / 1e6, 1),
+    return {
+        "feeds": feeds,
+        "mb": round(sum(len(d) for d in docs) / 1e6, 1),
         "cold_seconds": round(figures["cold_s"], 2),
         "cold_items_per_s": round(items / figures["cold_s"], 1),
         "cold_feeds_per_s": round(figures["cold_feeds"] / figures["cold_s"], 1),
+        "cold_items": items,
         "warm_seconds": round(figures["warm_s"], 3),
         "warm_feeds_per_s": round(figures["cold_feeds"] / figures["warm_s"], 1),
+        "warm_not_modified": figures["warm_not_modified"],
         "peak_rss_mb": round(figures["peak_rss_mb"], 1),
         "feedparser_seconds": round(bare_s, 2),
         "ratio_to_feedparser": round(figures["cold_s"] / bare_s, 2),
@@ -182,22 +162,69 @@ def main() -> None:
         "failures": figures["cold_failures"] + figures["warm_failures"],
         "load_s": round(figures["load_s"], 2),
     }
+
+
+def show(r: dict) -> None:
     print(
-        f"{args.feeds} feeds x {args.entries} entries ({result['mb']} MB), "
-        f"parse_workers={args.parse_workers}, classifier={args.classifier}, "
-        f"stories={'off' if args.no_stories else 'on'}"
+        f"{r['feeds']} feeds ({r['mb']} MB): cold {r['cold_seconds']:.2f} s "
+        f"{r['cold_items_per_s']:.0f} items/s ({r['cold_items']} new, {r['failures']} failures); "
+        f"warm {r['warm_seconds']:.3f} s ({r['warm_not_modified']} not modified); "
+        f"feedparser {r['feedparser_seconds']:.2f} s -> ratio {r['ratio_to_feedparser']}; "
+        f"peak RSS {r['peak_rss_mb']:.0f} MB"
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--entries", type=int, default=50)
+    parser.add_argument(
+        "--worst-case", action="store_true", help="feedgen's few templates instead of stories"
+    )
+    parser.add_argument(
+        "--scaling", default="", help="comma-separated feed counts, e.g. 50,200,1000"
+    )
+    parser.add_argument(
+        "--parse-workers", type=int, default=None, help="default: the shipped configuration's"
+    )
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--classifier", default="auto", help='"auto" (as shipped), "rules", "null" or a path'
+    )
+    parser.add_argument(
+        "--no-stories", action="store_true", help="diagnostic: poll without the analysis step"
+    )
+    args = parser.parse_args()
+    if args.parse_workers is None:
+        from bot.config import load_settings
+
+        args.parse_workers = load_settings(REPO / "config" / "watchbot.toml").polling.parse_workers
+    logging.disable(logging.INFO)
+    sizes = [int(n) for n in args.scaling.split(",") if n.strip()] or [args.feeds]
     print(
-        f"cold cycle:  {result['cold_seconds']:.2f} s  {result['cold_items_per_s']:.0f} items/s  "
-        f"{result['cold_feeds_per_s']:.1f} feeds/s  ({items} new items, "
-        f"{figures['cold_failures']} failures)"
+        f"{'worst case (feedgen)' if args.worst_case else 'stories (storygen)'}, "
+        f"{args.entries} entries per feed, parse_workers={args.parse_workers}, "
+        f"classifier={args.classifier}, stories={'off' if args.no_stories else 'on'}"
     )
-    print(
-        f"warm cycle:  {result['warm_seconds']:.3f} s  {result['warm_feeds_per_s']:.0f} feeds/s  "
-        f"({figures['warm_not_modified']} not modified)"
-    )
-    print(f"bare feedparser, one process: {bare_s:.2f} s  -> ratio {result['ratio_to_feedparser']}")
-    print(f"peak RSS (with worker processes): {result['peak_rss_mb']:.0f} MB")
+    runs = []
+    for feeds in sizes:
+        runs.append(measure(args, feeds))
+        show(runs[-1])
+    result = {
+        **runs[-1],
+        "entries": args.entries,
+        "corpus": "worst-case" if args.worst_case else "stories",
+        "parse_workers": args.parse_workers,
+        "classifier": args.classifier,
+        "stories": not args.no_stories,
+        "cpus": os.cpu_count(),
+        "load_1m": round(os.getloadavg()[0], 2),
+    }
+    if len(runs) > 1:
+        result["items_per_s"] = {str(r["feeds"]): r["cold_items_per_s"] for r in runs}
+        result["ratios"] = {str(r["feeds"]): r["ratio_to_feedparser"] for r in runs}
+        result["scaling"] = round(runs[-1]["cold_items_per_s"] / runs[0]["cold_items_per_s"], 2)
+        print(f"items/s at {sizes[-1]} feeds / at {sizes[0]} feeds: {result['scaling']}")
     print(json.dumps(result))
 
 
