@@ -79,7 +79,7 @@ class Entry:
 def pick_entries(count: int, model: str) -> tuple[list[Entry], float]:
     """`count` corpus items the classifier puts well above the alert threshold, no two of which
     the story clusterer would put in one story."""
-    from bot.analysis.stories import MinHashStoryClusterer
+    from bot.analysis.stories import MinHashStoryClusterer, assign_among
     from bot.classify.data import read_corpus
     from bot.classify.loader import load_classifier
     from bot.config import load_settings
@@ -102,9 +102,7 @@ def pick_entries(count: int, model: str) -> tuple[list[Entry], float]:
     clusterer = MinHashStoryClusterer()
     now = datetime.now(UTC)
     docs = [StoryDoc(now, clusterer.fingerprint(e.title, e.text)) for e in strong]
-    starters = [
-        e for e, link in zip(strong, clusterer.assign(docs, []), strict=True) if link is None
-    ]
+    starters = [e for e, link in zip(strong, assign_among(docs, []), strict=True) if link is None]
     random.Random(11).shuffle(starters)
     if len(starters) < count:
         raise SystemExit(f"only {len(starters)} distinct strong entries for {count} trials")

@@ -240,7 +240,7 @@ def build_app(
     )
     stances = RuleStanceExtractor() if analysis_store is not None else None
     analysis = (
-        AnalysisStep(analysis_store, MinHashStoryClusterer(), stances)
+        AnalysisStep(analysis_store, MinHashStoryClusterer(analysis_store), stances)
         if analysis_store is not None
         else None
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.analysis.stances import RuleStanceExtractor
-from bot.analysis.stories import MinHashStoryClusterer
+from bot.analysis.stories import MinHashStoryClusterer, assign_among
 from bot.core.ports import Statement, StoryDoc
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -81,7 +81,7 @@ def evaluate_pairs(path: Path = PAIRS, split: str = "all") -> PairReport:
         a, b = sorted((row["a"], row["b"]), key=lambda d: _when(d["date"]))
         known = StoryDoc(_when(a["date"]), clusterer.fingerprint(a["title"], a["text"]), 1, 1)
         new = StoryDoc(_when(b["date"]), clusterer.fingerprint(b["title"], b["text"]))
-        linked = clusterer.assign([new], [known]) == [0]
+        linked = assign_among([new], [known]) == [0]
         same = bool(row["same_story"])
         if linked and same:
             report.tp += 1

@@ -2,30 +2,36 @@
 
 Two items are one story when they were published close together and either share most of their
 wording (MinHash estimate of the Jaccard similarity of their content words) or share some wording
-and at least two actors of the gazetteer. MinHash LSH finds the near-duplicates among the stored
-items; an actor index finds the rewrites that share little wording. The figures come from the
-labelled pairs in corpus/pairs.jsonl (see docs/analysis.md).
+and at least two actors of the gazetteer. LSH bands find the near-duplicates among the stored
+items; actors find the rewrites that share little wording. The figures come from the labelled
+pairs in corpus/pairs.jsonl (see docs/analysis.md).
+
+The stored items live in one in-memory `StoryIndex` per process (bot/analysis/story_index.py):
+loaded once from the persisted fingerprints, brought up to date before each poll is linked by
+reading only the fingerprints stored since (by this replica or another on the same database),
+and expired as the window moves on. numpy and spaCy are imported when first needed, so that
+commands which never cluster do not pay for them.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections import defaultdict
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-import numpy as np
-from datasketch import MinHash, MinHashLSH
+from bot.analysis.text import actors_in_many, content_words
+from bot.core.ports import AnalysisStore, StoryDoc, StoryLink
 
-from bot.analysis.text import actors_in, content_words
-from bot.core.ports import StoryDoc
+if TYPE_CHECKING:
+    from bot.analysis.signatures import U32
+    from bot.analysis.story_index import Entry, Probe, StoryIndex
 
-NUM_PERM = 256  # the similarity estimate's standard error is about 0.02 at the thresholds used
-SEED = 7  # fixed: stored signatures are only comparable with signatures of the same seed
-SCHEME = "affine32"  # datasketch's hashing scheme; 32-bit values, stored as such
+NUM_PERM = 256  # as bot.analysis.signatures (kept here so that importing this stays light)
+SCHEME = "affine32"  # datasketch's hashing scheme that the signatures reproduce
 LEDE_WORDS = 250  # rewrites keep the lede; later paragraphs drift into background and analysis
 ACTOR_CHARS = 3000  # the actors of an event are named early
 
@@ -35,27 +41,29 @@ COPY_SIMILARITY = 0.5  # syndicated copies and light edits
 TEXT_SIMILARITY = 0.25  # rewrites of one report
 ACTOR_SIMILARITY = 0.10  # other outlets' reports of the event: some wording, same actors
 SHARED_ACTORS = 2
-LSH_THRESHOLD = 0.2  # below TEXT_SIMILARITY, so that estimate noise does not hide a candidate
+LEAST_SIMILARITY = min(COPY_SIMILARITY, TEXT_SIMILARITY, ACTOR_SIMILARITY)
+KEEP = 2 * max(WINDOW, COPY_WINDOW)  # how far behind the newest item the index keeps items
+HOLE_TTL_S = 300.0  # how long an unseen id below the newest seen may still be committed
 
 FORMAT = 1
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 
 
-@lru_cache(maxsize=1)
-def _permutations() -> object:
-    """The hash permutations of (NUM_PERM, SEED): computing them is most of decoding's cost."""
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+def _us(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
-    """What clustering keeps of an item: the MinHash of its content words and its actors."""
+    """What clustering keeps of an item: the MinHash signature of its content words, its actors."""
 
-    minhash: MinHash
+    values: U32
     actors: frozenset[str]
 
     def dumps(self) -> str:
         """Compact JSON: the signature as base64 little-endian uint32, the actors sorted."""
-        values = np.asarray(self.minhash.hashvalues, dtype="<u4").tobytes()
+        values = self.values.astype("<u4").tobytes()
         return json.dumps(
             {"v": FORMAT, "m": base64.b64encode(values).decode(), "a": sorted(self.actors)},
             separators=(",", ":"),
@@ -64,32 +72,35 @@ class Fingerprint:
     @classmethod
     def loads(cls, text: str) -> Fingerprint | None:
         """The fingerprint serialised by `dumps`; None for anything else (an older format)."""
+        import numpy as np
+
         try:
             data = json.loads(text)
             if data.get("v") != FORMAT or data.get("s", SCHEME) != SCHEME:
                 return None
-            values = np.frombuffer(base64.b64decode(data["m"]), dtype="<u4")
+            values = np.frombuffer(base64.b64decode(data["m"]), dtype="<u4").astype(np.uint32)
             if len(values) != NUM_PERM:
                 return None
-            minhash = MinHash(
-                num_perm=NUM_PERM,
-                seed=SEED,
-                hashvalues=values,
-                permutations=_permutations(),
-                scheme=SCHEME,
-            )
-            return cls(minhash, frozenset(str(a) for a in data.get("a", [])))
+            return cls(values, frozenset(str(a) for a in data.get("a", [])))
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
 
 
+def fingerprints_of(docs: Sequence[tuple[str, str]]) -> list[Fingerprint]:
+    """The fingerprints of (title, text) pairs; spaCy runs once over the batch."""
+    from bot.analysis.signatures import signature
+
+    wholes = [f"{title}.\n{text}" for title, text in docs]
+    actors = actors_in_many([whole[:ACTOR_CHARS] for whole in wholes])
+    return [
+        Fingerprint(signature(content_words(whole)[:LEDE_WORDS]), found)
+        for whole, found in zip(wholes, actors, strict=True)
+    ]
+
+
 def fingerprint_of(title: str, text: str) -> Fingerprint:
     """The fingerprint of an item's title and text."""
-    whole = f"{title}.\n{text}"
-    words = content_words(whole)[:LEDE_WORDS]
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    minhash.update_batch([w.encode("utf-8") for w in set(words)])
-    return Fingerprint(minhash, actors_in(whole[:ACTOR_CHARS]))
+    return fingerprints_of([(title, text)])[0]
 
 
 def same_story(similarity: float, apart: timedelta, shared_actors: int) -> bool:
@@ -103,63 +114,137 @@ def same_story(similarity: float, apart: timedelta, shared_actors: int) -> bool:
     )
 
 
+def _entry(doc: StoryDoc) -> Entry | None:
+    from bot.analysis.story_index import Entry
+
+    fp = Fingerprint.loads(doc.fingerprint)
+    if fp is None or doc.item_id is None:
+        return None
+    story = doc.story_id or doc.item_id
+    return Entry(doc.item_id, story, _us(doc.published_at), fp.values, fp.actors)
+
+
+def _probes(docs: Sequence[StoryDoc]) -> tuple[list[Probe], list[int]]:
+    """The decodable docs as probes, and their positions in `docs`."""
+    from bot.analysis.story_index import Probe
+
+    probes, positions = [], []
+    for position, doc in enumerate(docs):
+        fp = Fingerprint.loads(doc.fingerprint)
+        if fp is not None:
+            probes.append(Probe(_us(doc.published_at), fp.values, fp.actors))
+            positions.append(position)
+    return probes, positions
+
+
+def _link(index: StoryIndex, new: Sequence[StoryDoc]) -> list[StoryLink | None]:
+    probes, positions = _probes(new)
+    links: list[StoryLink | None] = [None] * len(new)
+    for position, match in zip(
+        positions, index.link(probes, same_story, LEAST_SIMILARITY), strict=True
+    ):
+        if match is None:
+            continue
+        if match.earlier is not None:
+            links[position] = StoryLink(earlier=positions[match.earlier])
+        else:
+            links[position] = StoryLink(item_id=match.item_id, story_id=match.story_id)
+    return links
+
+
+def assign_among(new: Sequence[StoryDoc], known: Sequence[StoryDoc]) -> list[int | None]:
+    """Without a store: for each doc of `new`, the index in `[*known, *new]` of the earlier doc
+    it joins, or None (evaluations and benchmarks; `known` docs need distinct item ids)."""
+    from bot.analysis.story_index import StoryIndex
+
+    index = StoryIndex()
+    index.add([e for e in map(_entry, known) if e is not None])
+    at = {doc.item_id: i for i, doc in enumerate(known)}
+    return [
+        None
+        if link is None
+        else len(known) + link.earlier
+        if link.earlier is not None
+        else at[link.item_id]
+        for link in _link(index, new)
+    ]
+
+
 class MinHashStoryClusterer:
-    """The StoryClusterer port: datasketch MinHash LSH, time proximity and shared actors."""
+    """The StoryClusterer port: MinHash LSH bands, time proximity and shared actors over one
+    in-memory index of the stored items, kept up to date from `store`."""
+
+    def __init__(self, store: AnalysisStore | None = None) -> None:
+        self.store = store
+        self._index: StoryIndex | None = None
+        self._floor: datetime | None = None  # the index holds every stored item published since
+        self._newest = EPOCH
+        self._seen = 0  # the highest fingerprinted item id read from the store
+        self._holes: dict[int, float] = {}  # ids below `_seen` not read yet: when first missed
 
     @property
     def window(self) -> timedelta:
         """The widest distance in time at which two items can still be one story."""
         return max(WINDOW, COPY_WINDOW)
 
+    def fingerprints(self, docs: Sequence[tuple[str, str]]) -> list[str]:
+        """The serialised fingerprints of (title, text) pairs."""
+        return [fp.dumps() for fp in fingerprints_of(docs)]
+
     def fingerprint(self, title: str, text: str) -> str:
-        """The serialised fingerprint of an item."""
-        return fingerprint_of(title, text).dumps()
+        """The serialised fingerprint of one item."""
+        return self.fingerprints([(title, text)])[0]
 
-    def assign(self, new: Sequence[StoryDoc], known: Sequence[StoryDoc]) -> list[int | None]:
-        """For each new doc, the index in `[*known, *new]` of the most similar earlier doc of the
-        same story, or None."""
-        docs = [*known, *new]
-        prints = [Fingerprint.loads(d.fingerprint) for d in docs]
-        lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-        by_actor: dict[str, list[int]] = defaultdict(list)
+    def assign(self, new: Sequence[StoryDoc]) -> list[StoryLink | None]:
+        """For each new doc (in order), the stored story or the earlier new doc it joins."""
+        if not new:
+            return []
+        return _link(self._current([d.published_at for d in new]), new)
 
-        def index(i: int) -> None:
-            fp = prints[i]
-            if fp is not None:
-                lsh.insert(i, fp.minhash)
-                for actor in fp.actors:
-                    by_actor[actor].append(i)
+    def _current(self, moments: Sequence[datetime]) -> StoryIndex:
+        """The index, holding every stored item that a doc published at `moments` may join."""
+        from bot.analysis.story_index import StoryIndex
 
-        for i in range(len(known)):
-            index(i)
-        links: list[int | None] = []
-        for i in range(len(known), len(docs)):
-            links.append(self._best(i, docs, prints, lsh, by_actor))
-            index(i)
-        return links
+        if self._index is None:
+            self._index = StoryIndex()
+        if self.store is None:
+            return self._index
+        floor = min(moments) - self.window
+        if self._floor is None:
+            # Loaded once: the last id first, so that nothing stored meanwhile is missed.
+            self._seen = self.store.last_story_doc_id()
+            self._load(self.store.story_docs(floor, END_OF_TIME, limit=None))
+            self._floor = floor
+        elif floor < self._floor:  # an old item: fill in the part of the window not held
+            self._load(self.store.story_docs(floor, self._floor, limit=None))
+            self._floor = floor
+        self._catch_up(self._floor)
+        self._newest = max(self._newest, *moments)
+        if self._newest - KEEP > self._floor:
+            self._floor = self._newest - KEEP
+            self._index.expire(_us(self._floor))
+        return self._index
 
-    @staticmethod
-    def _best(
-        i: int,
-        docs: Sequence[StoryDoc],
-        prints: Sequence[Fingerprint | None],
-        lsh: MinHashLSH,
-        by_actor: dict[str, list[int]],
-    ) -> int | None:
-        fp = prints[i]
-        if fp is None:
-            return None
-        candidates = set(lsh.query(fp.minhash))
-        candidates.update(j for actor in fp.actors for j in by_actor.get(actor, ()))
-        best: tuple[float, int] | None = None
-        for j in sorted(candidates):
-            other = prints[j]
-            if other is None:
-                continue
-            apart = abs(docs[i].published_at - docs[j].published_at)
-            similarity = float(fp.minhash.jaccard(other.minhash))
-            if same_story(similarity, apart, len(fp.actors & other.actors)) and (
-                best is None or similarity > best[0]
-            ):
-                best = (similarity, j)
-        return best[1] if best else None
+    def _catch_up(self, floor: datetime) -> None:
+        """Read the fingerprints stored since the last read, by this process or another.
+
+        Ids come from one sequence but commit in any order on PostgreSQL: an id below the
+        highest seen that was not read yet is retried for HOLE_TTL_S (an item stored without
+        a fingerprint stays a hole until then).
+        """
+        assert self.store is not None
+        now = time.monotonic()
+        self._holes = {i: t for i, t in self._holes.items() if now - t < HOLE_TTL_S}
+        docs = self.store.story_docs_after(self._seen, sorted(self._holes))
+        ids = {d.item_id for d in docs if d.item_id is not None}
+        highest = max(ids, default=self._seen)
+        if highest - self._seen <= 10_000:
+            self._holes.update(dict.fromkeys(set(range(self._seen + 1, highest)) - ids, now))
+        for found in ids:
+            self._holes.pop(found, None)
+        self._seen = max(self._seen, highest)
+        self._load(d for d in docs if d.published_at >= floor)
+
+    def _load(self, docs: Iterable[StoryDoc]) -> None:
+        assert self._index is not None
+        self._index.add([e for e in map(_entry, docs) if e is not None])

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.classify.gazetteer import load_actors
-from bot.classify.nlp import base_pipeline
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+")
 
@@ -57,8 +57,17 @@ def content_words(text: str) -> list[str]:
 
 def actors_in(text: str) -> frozenset[str]:
     """Canonical names of the gazetteer actors mentioned in `text`."""
-    doc = base_pipeline()(text)
-    return frozenset(e.ent_id_ for e in doc.ents if e.label_ == "ACTOR" and e.ent_id_)
+    return actors_in_many([text])[0]
+
+
+def actors_in_many(texts: Sequence[str]) -> list[frozenset[str]]:
+    """`actors_in` of each text, spaCy running once over them all (nlp.pipe)."""
+    from bot.classify.nlp import base_pipeline  # spaCy: imported when first needed
+
+    return [
+        frozenset(e.ent_id_ for e in doc.ents if e.label_ == "ACTOR" and e.ent_id_)
+        for doc in base_pipeline().pipe(texts, batch_size=64)
+    ]
 
 
 def actor_kinds() -> dict[str, str]:

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.core.errors import StorageError
 from bot.core.models import PendingDelivery
@@ -52,20 +52,6 @@ def story_key(record: ItemAnalysis) -> StoryKey:
     return ("lead", record.story_lead or record.guid)
 
 
-def merge_windows(
-    moments: Sequence[datetime], margin: timedelta
-) -> list[tuple[datetime, datetime]]:
-    """The union of [t - margin, t + margin] over `moments`, as sorted disjoint intervals."""
-    spans: list[tuple[datetime, datetime]] = []
-    for moment in sorted(moments):
-        start, end = moment - margin, moment + margin
-        if spans and start <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
-        else:
-            spans.append((start, end))
-    return spans
-
-
 def followup(alert: PendingDelivery) -> PendingDelivery:
     """The follow-up that replaces an alert for a later source of an already alerted story."""
     return dataclasses.replace(
@@ -90,24 +76,22 @@ class AnalysisStep:
         """Fingerprint, cluster (against stored items and each other) and extract statements."""
         if not new:
             return PreparedAnalysis((), ())
-        fingerprints = [
-            self.clusterer.fingerprint(n.candidate.title, n.candidate.text) for n in new
-        ]
+        fingerprints = self.clusterer.fingerprints(
+            [(n.candidate.title, n.candidate.text) for n in new]
+        )
         order = sorted(range(len(new)), key=lambda i: (new[i].candidate.published_at, i))
         docs = [StoryDoc(new[i].candidate.published_at, fingerprints[i]) for i in order]
-        known = self._known([d.published_at for d in docs])
-        links = self.clusterer.assign(docs, known)
+        links = self.clusterer.assign(docs)
         story_ids: dict[int, int | None] = {}
         leads: dict[int, str | None] = {}
         for position, index in enumerate(order):
             link = links[position]
             if link is None:
                 story_ids[index], leads[index] = None, new[index].candidate.guid
-            elif link < len(known):
-                doc = known[link]
-                story_ids[index], leads[index] = doc.story_id or doc.item_id, None
+            elif link.earlier is None:
+                story_ids[index], leads[index] = link.story_id or link.item_id, None
             else:
-                earlier = order[link - len(known)]
+                earlier = order[link.earlier]
                 story_ids[index], leads[index] = story_ids[earlier], leads[earlier]
         records = tuple(
             ItemAnalysis(
@@ -121,14 +105,6 @@ class AnalysisStep:
             for i, n in enumerate(new)
         )
         return PreparedAnalysis(records, tuple(order))
-
-    def _known(self, moments: Sequence[datetime]) -> list[StoryDoc]:
-        found: dict[int, StoryDoc] = {}
-        for start, end in merge_windows(moments, self.clusterer.window):
-            for doc in self.analysis.story_docs(start, end):
-                if doc.item_id is not None:
-                    found.setdefault(doc.item_id, doc)
-        return sorted(found.values(), key=lambda d: (d.published_at, d.item_id or 0))
 
     def _statements(self, item: NewItem) -> list[Statement]:
         # Only items the classifier found relevant: a statement about troops in Niger is not ours.

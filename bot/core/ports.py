@@ -367,19 +367,35 @@ class StoryDoc:
     story_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StoryLink:
+    """Where a new doc joins a story: a stored item's (`item_id`, `story_id`) or an earlier doc
+    of the same batch (`earlier`, its index)."""
+
+    item_id: int | None = None
+    story_id: int | None = None
+    earlier: int | None = None
+
+
 class StoryClusterer(Protocol):
-    """Decides which items report the same event (near-duplicate text, close in time, same actors)."""
+    """Decides which items report the same event (near-duplicate text, close in time, same actors).
+
+    It keeps the stored items it compares with (it may read them from the AnalysisStore), so a
+    poll's items are linked without the core reading the whole window.
+    """
 
     @property
     def window(self) -> timedelta:
         """How far apart in publication time two items of one story may be, at most."""
         ...
 
-    def fingerprint(self, title: str, text: str) -> str: ...
+    def fingerprints(self, docs: Sequence[tuple[str, str]]) -> list[str]:
+        """The opaque fingerprints of (title, text) pairs, in one batch."""
+        ...
 
-    def assign(self, new: Sequence[StoryDoc], known: Sequence[StoryDoc]) -> list[int | None]:
-        """For each doc of `new` (in order), the index into `[*known, *new]` of an earlier doc
-        reporting the same event, or None when it starts a story of its own."""
+    def assign(self, new: Sequence[StoryDoc]) -> list[StoryLink | None]:
+        """For each doc of `new` (in order), the stored item or earlier doc of `new` reporting
+        the same event, or None when it starts a story of its own."""
         ...
 
 
@@ -465,7 +481,11 @@ class StoryMember:
 class AnalysisStore(Protocol):
     """Persistence for story fingerprints and membership, statements and chart counts."""
 
-    def story_docs(self, start: datetime, end: datetime, limit: int = 5000) -> list[StoryDoc]: ...
+    def story_docs(
+        self, start: datetime, end: datetime, limit: int | None = 5000
+    ) -> list[StoryDoc]: ...
+    def story_docs_after(self, item_id: int, also: Sequence[int] = ()) -> list[StoryDoc]: ...
+    def last_story_doc_id(self) -> int: ...
     def record_analysis(
         self, feed_id: int, records: Sequence[ItemAnalysis], now: datetime
     ) -> None: ...

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, Table, false, or_, select, true, update
+from sqlalchemy import Connection, Table, bindparam, false, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.models import Delivery
@@ -35,25 +35,36 @@ def _insert_ignore_many(
 class AnalysisStoreMixin(SqlBase):
     """Story, statement and chart queries of SqlStore."""
 
-    def story_docs(self, start: datetime, end: datetime, limit: int = 5000) -> list[StoryDoc]:
+    def story_docs(
+        self, start: datetime, end: datetime, limit: int | None = 5000
+    ) -> list[StoryDoc]:
         """Fingerprinted items published in [start, end], newest first, at most `limit`."""
         stmt = (
-            select(
-                items.c.id,
-                items.c.story_id,
-                items.c.published_at,
-                story_fingerprints.c.fingerprint,
-            )
-            .join(story_fingerprints, story_fingerprints.c.item_id == items.c.id)
+            _story_docs()
             .where(items.c.published_at >= start, items.c.published_at <= end)
             .order_by(items.c.published_at.desc(), items.c.id.desc())
             .limit(limit)
         )
         with self._read("listing story fingerprints") as conn:
-            return [
-                StoryDoc(r.published_at, r.fingerprint, r.id, r.story_id)
-                for r in conn.execute(stmt)
-            ]
+            return [_story_doc(r) for r in conn.execute(stmt)]
+
+    def story_docs_after(self, item_id: int, also: Sequence[int] = ()) -> list[StoryDoc]:
+        """Fingerprinted items of id above `item_id`, or among `also`, by id: what the story
+        index has not read yet (stored since, by this replica or another)."""
+        stmt = _story_docs().where(items.c.id > item_id).order_by(items.c.id)
+        with self._read("reading new story fingerprints") as conn:
+            found = [_story_doc(r) for r in conn.execute(stmt)]
+            if also:
+                found += [
+                    StoryDoc(r["published_at"], r["fingerprint"], r["id"], r["story_id"])
+                    for r in rows_where_in(conn, _story_docs(), items.c.id, list(also))
+                ]
+        return found
+
+    def last_story_doc_id(self) -> int:
+        """The highest id of a fingerprinted item (0 when there is none)."""
+        with self._read("reading the last story fingerprint") as conn:
+            return int(conn.execute(select(func.max(story_fingerprints.c.item_id))).scalar() or 0)
 
     def record_analysis(self, feed_id: int, records: Sequence[ItemAnalysis], now: datetime) -> None:
         """Write fingerprints, stories and statements of a poll's new items, in one transaction.
@@ -70,6 +81,7 @@ class AnalysisStoreMixin(SqlBase):
             )
             ids: dict[str, int] = {row["guid"]: row["id"] for row in found}
             fingerprints: list[dict[str, Any]] = []
+            stories: list[dict[str, Any]] = []
             statements: list[dict[str, Any]] = []
             for record in records:
                 item_id = ids.get(record.guid)
@@ -79,14 +91,17 @@ class AnalysisStoreMixin(SqlBase):
                     {"item_id": item_id, "fingerprint": record.fingerprint, "created_at": now}
                 )
                 story = record.story_id or ids.get(record.story_lead or record.guid, item_id)
-                conn.execute(
-                    update(items)
-                    .where(items.c.id == item_id, items.c.story_id.is_(None))
-                    .values(story_id=story)
-                )
+                stories.append({"b_id": item_id, "b_story": story})
                 statements.extend(
                     _statement_values(s, item_id, record.extractor_version, now)
                     for s in record.statements
+                )
+            if stories:  # one executemany for the poll, not a statement per item
+                conn.execute(
+                    update(items)
+                    .where(items.c.id == bindparam("b_id"), items.c.story_id.is_(None))
+                    .values(story_id=bindparam("b_story")),
+                    stories,
                 )
             _insert_ignore_many(conn, story_fingerprints, fingerprints, ("item_id",))
             _insert_ignore_many(
@@ -175,6 +190,17 @@ class AnalysisStoreMixin(SqlBase):
             for published_at, topic in conn.execute(stmt):
                 counts[topic][published_at.date()] += 1
         return {t: dict(days) for t, days in counts.items()}
+
+
+def _story_docs() -> Any:
+    """Items joined with their fingerprints: what a StoryDoc is read from."""
+    return select(
+        items.c.id, items.c.story_id, items.c.published_at, story_fingerprints.c.fingerprint
+    ).join(story_fingerprints, story_fingerprints.c.item_id == items.c.id)
+
+
+def _story_doc(r: Any) -> StoryDoc:
+    return StoryDoc(r.published_at, r.fingerprint, r.id, r.story_id)
 
 
 def _any(conditions: list[Any]) -> Any:

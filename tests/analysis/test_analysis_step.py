@@ -1,4 +1,4 @@
-"""The core analysis step with test doubles: windows, alert suppression, storage failures."""
+"""The core analysis step with test doubles: story links, alert suppression, storage failures."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.core.analysis import AnalysisStep, merge_windows
+from bot.core.analysis import AnalysisStep
 from bot.core.errors import StorageError
 from bot.core.models import Candidate, Classification, Delivery, PendingDelivery
-from bot.core.ports import ItemAnalysis, NewItem, Statement, StoryDoc, StoryMember
+from bot.core.ports import ItemAnalysis, NewItem, Statement, StoryDoc, StoryLink, StoryMember
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -23,15 +23,24 @@ class Clusterer:
 
     window = timedelta(days=3)
 
-    def fingerprint(self, title: str, text: str) -> str:
-        return title
+    def __init__(self, known: list[StoryDoc]) -> None:
+        self.known = known
 
-    def assign(self, new: Sequence[StoryDoc], known: Sequence[StoryDoc]) -> list[int | None]:
-        docs = [*known, *new]
-        return [
-            next((j for j in range(len(known) + i) if docs[j].fingerprint == d.fingerprint), None)
-            for i, d in enumerate(new)
-        ]
+    def fingerprints(self, docs: Sequence[tuple[str, str]]) -> list[str]:
+        return [title for title, _ in docs]
+
+    def assign(self, new: Sequence[StoryDoc]) -> list[StoryLink | None]:
+        links: list[StoryLink | None] = []
+        for i, d in enumerate(new):
+            stored = next((k for k in self.known if k.fingerprint == d.fingerprint), None)
+            earlier = next((j for j in range(i) if new[j].fingerprint == d.fingerprint), None)
+            if stored is not None:
+                links.append(StoryLink(stored.item_id, stored.story_id))
+            elif earlier is not None:
+                links.append(StoryLink(earlier=earlier))
+            else:
+                links.append(None)
+        return links
 
 
 class Analysis:
@@ -82,15 +91,7 @@ def alert(ref: str) -> PendingDelivery:
 
 def step(analysis: Analysis, alerted: dict[int, list[str]]) -> AnalysisStep:
     analysis.alerted = alerted
-    return AnalysisStep(analysis, Clusterer())  # type: ignore[arg-type]
-
-
-def test_merge_windows() -> None:
-    assert merge_windows([T0, T0 + 2 * H, T0 + 100 * H], 3 * H) == [
-        (T0 - 3 * H, T0 + 5 * H),
-        (T0 + 97 * H, T0 + 103 * H),
-    ]
-    assert merge_windows([], H) == []
+    return AnalysisStep(analysis, Clusterer(analysis.known))  # type: ignore[arg-type]
 
 
 def test_alerts_are_kept_once_per_story_and_channel() -> None:

@@ -1,0 +1,270 @@
+"""The in-memory story index: stored items' signatures, LSH band keys and actors, in numpy arrays.
+
+Built once from the persisted fingerprints, then grown as items are stored and shrunk as the
+window moves on, so that linking a poll's items costs a lookup per key instead of rebuilding an
+LSH index over the whole window (which made a cold start quadratic). Candidates are the stored
+items that share an LSH band (any similarity above about 0.2 is likely found) or an actor with
+a new item; their similarities are computed for all pairs at once, then `same_story` decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.analysis.signatures import NUM_PERM, U32, U64, actor_key, band_keys
+
+I64 = npt.NDArray[np.int64]
+SameStoryRule = Callable[[float, timedelta, int], bool]  # similarity, apart, shared actors
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A stored item as the index keeps it (times in microseconds since the epoch)."""
+
+    item_id: int
+    story_id: int  # the story's first item; the item itself when it leads one
+    published_us: int
+    signature: U32
+    actors: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """A new item to link: its publication time and its signature and actors."""
+
+    published_us: int
+    signature: U32
+    actors: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The best earlier item of a probe's story: a stored entry or an earlier probe."""
+
+    similarity: float
+    item_id: int | None = None
+    story_id: int | None = None
+    earlier: int | None = None  # index of the probe in the batch
+
+
+class KeyTable:
+    """(key, slot) pairs in sorted runs that merge geometrically (like an LSM tree): adding n
+    pairs costs O(n log n) amortised, looking a batch of keys up one searchsorted per run."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[U64, I64]] = []
+
+    def __len__(self) -> int:
+        return sum(len(keys) for keys, _ in self.runs)
+
+    def add(self, keys: U64, slots: I64) -> None:
+        """Index `slots[i]` under `keys[i]`."""
+        if not len(keys):
+            return
+        order = np.argsort(keys, kind="stable")
+        self.runs.append((keys[order], slots[order]))
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            (k1, s1), (k2, s2) = self.runs.pop(), self.runs.pop()
+            keys, slots = np.concatenate([k2, k1]), np.concatenate([s2, s1])
+            order = np.argsort(keys, kind="stable")
+            self.runs.append((keys[order], slots[order]))
+
+    def lookup(self, keys: U64) -> tuple[I64, I64]:
+        """(position in `keys`, slot) of every indexed pair whose key is one of `keys`."""
+        found_q: list[I64] = []
+        found_s: list[I64] = []
+        for run_keys, run_slots in self.runs:
+            lo = np.searchsorted(run_keys, keys, "left")
+            counts = np.searchsorted(run_keys, keys, "right") - lo
+            total = int(counts.sum())
+            if not total:
+                continue
+            # Expand each [lo, lo + count) range without a Python loop.
+            starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
+            found_q.append(np.repeat(np.arange(len(keys), dtype=np.int64), counts))
+            found_s.append(run_slots[starts + np.arange(total)])
+        if not found_q:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty
+        return np.concatenate(found_q), np.concatenate(found_s)
+
+
+def _keys_of(signatures: U32, actors: Sequence[frozenset[str]]) -> tuple[U64, I64]:
+    """Every key of each item (its bands, its actors) and the row it belongs to."""
+    bands = band_keys(signatures)
+    rows = np.repeat(np.arange(len(actors), dtype=np.int64), bands.shape[1])
+    named = [(row, actor_key(a)) for row, names in enumerate(actors) for a in sorted(names)]
+    if not named:
+        return bands.ravel(), rows
+    actor_rows = np.array([r for r, _ in named], dtype=np.int64)
+    actor_keys = np.array([k for _, k in named], dtype=np.uint64)
+    return np.concatenate([bands.ravel(), actor_keys]), np.concatenate([rows, actor_rows])
+
+
+class StoryIndex:
+    """Stored items within the window, findable by LSH band and actor."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.signatures: U32 = np.empty((0, NUM_PERM), dtype=np.uint32)
+        self.published: I64 = np.empty(0, dtype=np.int64)
+        self.item_ids: I64 = np.empty(0, dtype=np.int64)
+        self.story_ids: I64 = np.empty(0, dtype=np.int64)
+        self.alive = np.empty(0, dtype=bool)
+        self.actors: list[frozenset[str]] = []
+        self.slot_of: dict[int, int] = {}
+        self.table = KeyTable()
+
+    def __len__(self) -> int:
+        return len(self.slot_of)
+
+    def __contains__(self, item_id: int) -> bool:
+        return item_id in self.slot_of
+
+    def add(self, entries: Sequence[Entry]) -> None:
+        """Index stored items (those already indexed are skipped)."""
+        fresh = {e.item_id: e for e in entries if e.item_id not in self.slot_of}
+        if not fresh:
+            return
+        new = list(fresh.values())
+        start, end = self.size, self.size + len(new)
+        self._reserve(end)
+        self.signatures[start:end] = np.stack([e.signature for e in new])
+        self.published[start:end] = [e.published_us for e in new]
+        self.item_ids[start:end] = [e.item_id for e in new]
+        self.story_ids[start:end] = [e.story_id for e in new]
+        self.alive[start:end] = True
+        self.actors.extend(e.actors for e in new)
+        for offset, e in enumerate(new):
+            self.slot_of[e.item_id] = start + offset
+        self.size = end
+        keys, rows = _keys_of(self.signatures[start:end], self.actors[start:end])
+        self.table.add(keys, rows + start)
+
+    def _reserve(self, needed: int) -> None:
+        capacity = len(self.published)
+        if needed <= capacity:
+            return
+        grown = max(needed, 2 * capacity, 1024)
+        self.signatures = np.resize(self.signatures, (grown, NUM_PERM))
+        self.published = np.resize(self.published, grown)
+        self.item_ids = np.resize(self.item_ids, grown)
+        self.story_ids = np.resize(self.story_ids, grown)
+        self.alive = np.resize(self.alive, grown)
+        self.alive[self.size :] = False
+
+    def expire(self, before_us: int) -> None:
+        """Forget items published before `before_us`; compact once most slots are dead."""
+        old = self.alive[: self.size] & (self.published[: self.size] < before_us)
+        for slot in np.flatnonzero(old):
+            del self.slot_of[int(self.item_ids[slot])]
+        self.alive[: self.size][old] = False
+        if self.size > 1024 and 2 * len(self.slot_of) < self.size:
+            self._compact()
+
+    def _compact(self) -> None:
+        keep = np.flatnonzero(self.alive[: self.size])
+        entries = [
+            Entry(
+                int(self.item_ids[s]),
+                int(self.story_ids[s]),
+                int(self.published[s]),
+                self.signatures[s],
+                self.actors[s],
+            )
+            for s in keep
+        ]
+        self.__init__()  # type: ignore[misc]
+        self.add(entries)
+
+    def link(
+        self, probes: Sequence[Probe], same_story: SameStoryRule, min_similarity: float
+    ) -> list[Match | None]:
+        """For each probe, the most similar stored item or earlier probe of the same story.
+
+        `min_similarity` is the least similarity at which `same_story` can accept a pair: pairs
+        below it are dropped in numpy before the rule is asked.
+
+        Ties go to the earliest stored item (by publication, then id), then to the earliest
+        probe: the order in which the rule was first applied, one pair at a time.
+        """
+        if not probes:
+            return []
+        sigs = np.stack([p.signature for p in probes])
+        times = np.array([p.published_us for p in probes], dtype=np.int64)
+        keys, rows = _keys_of(sigs, [p.actors for p in probes])
+        best: list[Match | None] = [None] * len(probes)
+        order: list[tuple[int, int] | None] = [None] * len(probes)
+        # Stored candidates: every probe at once.
+        position, slots = self.table.lookup(keys)
+        pairs = np.unique(np.stack([rows[position], slots], axis=1), axis=0)
+        if len(pairs):
+            pairs = pairs[self.alive[pairs[:, 1]]]
+        for probe, slot, similarity, apart in _scored(
+            pairs, (sigs, times), (self.signatures, self.published), min_similarity
+        ):
+            shared = len(probes[probe].actors & self.actors[slot])
+            if not same_story(similarity, apart, shared):
+                continue
+            rank = (int(self.published[slot]), int(self.item_ids[slot]))
+            current = best[probe]
+            if (
+                current is None
+                or similarity > current.similarity
+                or (similarity == current.similarity and rank < order[probe])  # type: ignore[operator]
+            ):
+                best[probe] = Match(similarity, int(self.item_ids[slot]), int(self.story_ids[slot]))
+                order[probe] = rank
+        # Earlier probes of the same batch: a stored match of equal similarity comes first.
+        batch = KeyTable()
+        batch.add(keys, rows)
+        position, earlier = batch.lookup(keys)
+        inner = np.unique(np.stack([rows[position], earlier], axis=1), axis=0)
+        inner = inner[inner[:, 1] < inner[:, 0]]
+        for probe, other, similarity, apart in _scored(
+            inner, (sigs, times), (sigs, times), min_similarity
+        ):
+            shared = len(probes[probe].actors & probes[other].actors)
+            if not same_story(similarity, apart, shared):
+                continue
+            current = best[probe]
+            if (
+                current is None
+                or similarity > current.similarity
+                or (
+                    similarity == current.similarity
+                    and current.earlier is not None
+                    and other < current.earlier
+                )
+            ):
+                best[probe] = Match(similarity, earlier=other)
+        return best
+
+
+def _scored(
+    pairs: I64, probes: tuple[U32, I64], others: tuple[U32, I64], min_similarity: float
+) -> list[tuple[int, int, float, timedelta]]:
+    """(probe, other, similarity, apart) of the candidate pairs at `min_similarity` or more; the
+    similarity is the share of equal signature values, computed for chunks of pairs at once."""
+    (sigs, times), (other_sigs, other_times) = probes, others
+    found: list[tuple[int, int, float, timedelta]] = []
+    for start in range(0, len(pairs), 4096):
+        chunk = pairs[start : start + 4096]
+        equal = np.count_nonzero(sigs[chunk[:, 0]] == other_sigs[chunk[:, 1]], axis=1)
+        similarity = equal / float(NUM_PERM)
+        apart = np.abs(times[chunk[:, 0]] - other_times[chunk[:, 1]])
+        found.extend(
+            (
+                int(chunk[k, 0]),
+                int(chunk[k, 1]),
+                float(similarity[k]),
+                timedelta(microseconds=int(apart[k])),
+            )
+            for k in np.flatnonzero(similarity >= min_similarity)
+        )
+    return found
