@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.analysis.actors import actors_in_texts
 from bot.classify.gazetteer import load_actors
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+")
@@ -61,13 +62,8 @@ def actors_in(text: str) -> frozenset[str]:
 
 
 def actors_in_many(texts: Sequence[str]) -> list[frozenset[str]]:
-    """`actors_in` of each text, spaCy running once over them all (nlp.pipe)."""
-    from bot.classify.nlp import base_pipeline  # spaCy: imported when first needed
-
-    return [
-        frozenset(e.ent_id_ for e in doc.ents if e.label_ == "ACTOR" and e.ent_id_)
-        for doc in base_pipeline().pipe(texts, batch_size=64)
-    ]
+    """`actors_in` of each text (the EntityRuler's result, without spaCy: bot.analysis.actors)."""
+    return actors_in_texts(texts)
 
 
 def actor_kinds() -> dict[str, str]:
