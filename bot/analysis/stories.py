@@ -138,11 +138,12 @@ def _probes(docs: Sequence[StoryDoc]) -> tuple[list[Probe], list[int]]:
 
 
 def _link(index: StoryIndex, new: Sequence[StoryDoc]) -> list[StoryLink | None]:
+    from bot.analysis.story_index import Rule
+
     probes, positions = _probes(new)
     links: list[StoryLink | None] = [None] * len(new)
-    for position, match in zip(
-        positions, index.link(probes, same_story, LEAST_SIMILARITY), strict=True
-    ):
+    rule = Rule(same_story, LEAST_SIMILARITY, max(WINDOW, COPY_WINDOW))
+    for position, match in zip(positions, index.link(probes, rule), strict=True):
         if match is None:
             continue
         if match.earlier is not None:

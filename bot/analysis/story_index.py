@@ -19,7 +19,16 @@ import numpy.typing as npt
 from bot.analysis.signatures import NUM_PERM, U32, U64, actor_key, band_keys
 
 I64 = npt.NDArray[np.int64]
-SameStoryRule = Callable[[float, timedelta, int], bool]  # similarity, apart, shared actors
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """The pair decision (similarity, apart, shared actors → same story?) and its bounds: no
+    pair under `least_similarity` or further apart than `widest` is one story."""
+
+    same_story: Callable[[float, timedelta, int], bool]
+    least_similarity: float
+    widest: timedelta
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,13 +191,11 @@ class StoryIndex:
         self.__init__()  # type: ignore[misc]
         self.add(entries)
 
-    def link(
-        self, probes: Sequence[Probe], same_story: SameStoryRule, min_similarity: float
-    ) -> list[Match | None]:
+    def link(self, probes: Sequence[Probe], rule: Rule) -> list[Match | None]:
         """For each probe, the most similar stored item or earlier probe of the same story.
 
-        `min_similarity` is the least similarity at which `same_story` can accept a pair: pairs
-        below it are dropped in numpy before the rule is asked.
+        Pairs below the rule's least similarity or beyond its widest distance in time are
+        dropped in numpy before the rule is asked.
 
         Ties go to the earliest stored item (by publication, then id), then to the earliest
         probe: the order in which the rule was first applied, one pair at a time.
@@ -202,14 +209,13 @@ class StoryIndex:
         order: list[tuple[int, int] | None] = [None] * len(probes)
         # Stored candidates: every probe at once.
         position, slots = self.table.lookup(keys)
-        pairs = np.unique(np.stack([rows[position], slots], axis=1), axis=0)
-        if len(pairs):
-            pairs = pairs[self.alive[pairs[:, 1]]]
+        pairs = _unique_pairs(rows[position], slots, self.size)
+        pairs = pairs[self.alive[pairs[:, 1]]]
         for probe, slot, similarity, apart in _scored(
-            pairs, (sigs, times), (self.signatures, self.published), min_similarity
+            pairs, (sigs, times), (self.signatures, self.published), rule
         ):
             shared = len(probes[probe].actors & self.actors[slot])
-            if not same_story(similarity, apart, shared):
+            if not rule.same_story(similarity, apart, shared):
                 continue
             rank = (int(self.published[slot]), int(self.item_ids[slot]))
             current = best[probe]
@@ -224,13 +230,11 @@ class StoryIndex:
         batch = KeyTable()
         batch.add(keys, rows)
         position, earlier = batch.lookup(keys)
-        inner = np.unique(np.stack([rows[position], earlier], axis=1), axis=0)
+        inner = _unique_pairs(rows[position], earlier, len(probes))
         inner = inner[inner[:, 1] < inner[:, 0]]
-        for probe, other, similarity, apart in _scored(
-            inner, (sigs, times), (sigs, times), min_similarity
-        ):
+        for probe, other, similarity, apart in _scored(inner, (sigs, times), (sigs, times), rule):
             shared = len(probes[probe].actors & probes[other].actors)
-            if not same_story(similarity, apart, shared):
+            if not rule.same_story(similarity, apart, shared):
                 continue
             current = best[probe]
             if (
@@ -246,18 +250,28 @@ class StoryIndex:
         return best
 
 
+def _unique_pairs(firsts: I64, seconds: I64, bound: int) -> I64:
+    """The distinct (first, second) pairs, sorted, as rows of a two-column array
+    (`seconds` < `bound`): one 1-d unique instead of numpy's slower row-wise one."""
+    codes = np.unique(firsts * (bound + 1) + seconds)
+    pairs: I64 = np.stack([codes // (bound + 1), codes % (bound + 1)], axis=1)
+    return pairs
+
+
 def _scored(
-    pairs: I64, probes: tuple[U32, I64], others: tuple[U32, I64], min_similarity: float
+    pairs: I64, probes: tuple[U32, I64], others: tuple[U32, I64], rule: Rule
 ) -> list[tuple[int, int, float, timedelta]]:
-    """(probe, other, similarity, apart) of the candidate pairs at `min_similarity` or more; the
+    """(probe, other, similarity, apart) of the candidate pairs that the rule may accept; the
     similarity is the share of equal signature values, computed for chunks of pairs at once."""
     (sigs, times), (other_sigs, other_times) = probes, others
+    widest = rule.widest // timedelta(microseconds=1)
+    apart_all = np.abs(times[pairs[:, 0]] - other_times[pairs[:, 1]])
+    pairs, apart_all = pairs[apart_all <= widest], apart_all[apart_all <= widest]
     found: list[tuple[int, int, float, timedelta]] = []
     for start in range(0, len(pairs), 4096):
-        chunk = pairs[start : start + 4096]
+        chunk, apart = pairs[start : start + 4096], apart_all[start : start + 4096]
         equal = np.count_nonzero(sigs[chunk[:, 0]] == other_sigs[chunk[:, 1]], axis=1)
         similarity = equal / float(NUM_PERM)
-        apart = np.abs(times[chunk[:, 0]] - other_times[chunk[:, 1]])
         found.extend(
             (
                 int(chunk[k, 0]),
@@ -265,6 +279,6 @@ def _scored(
                 float(similarity[k]),
                 timedelta(microseconds=int(apart[k])),
             )
-            for k in np.flatnonzero(similarity >= min_similarity)
+            for k in np.flatnonzero(similarity >= rule.least_similarity)
         )
     return found

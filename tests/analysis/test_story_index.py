@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -19,10 +19,11 @@ from bot.analysis.stories import (
     fingerprints_of,
     same_story,
 )
-from bot.analysis.story_index import Entry, KeyTable, Probe, StoryIndex
+from bot.analysis.story_index import Entry, KeyTable, Probe, Rule, StoryIndex
 from bot.core.ports import StoryDoc
 
 T0 = datetime(2025, 3, 2, 12, tzinfo=UTC)
+RULE = Rule(same_story, 0.1, timedelta(days=7))
 
 
 def datasketch_minhash(words: list[str]) -> MinHash:
@@ -122,7 +123,7 @@ def test_expired_items_are_not_linked_and_compaction_keeps_the_rest() -> None:
     index.expire(1500 * day)  # most are gone: the index compacts
     assert len(index) == 500 and index.size == 500
     probe = Probe(1999 * day, fp.values, fp.actors)
-    [match] = index.link([probe], same_story, 0.1)
+    [match] = index.link([probe], RULE)
     assert match is not None and match.item_id == 1993  # the earliest copy within the week
     index.expire(3000 * day)
-    assert index.link([probe], same_story, 0.1) == [None]
+    assert index.link([probe], RULE) == [None]
