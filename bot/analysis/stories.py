@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.analysis.text import actors_in_many, content_words
 from bot.core.ports import AnalysisStore, StoryDoc, StoryLink
@@ -41,7 +41,6 @@ COPY_SIMILARITY = 0.5  # syndicated copies and light edits
 TEXT_SIMILARITY = 0.25  # rewrites of one report
 ACTOR_SIMILARITY = 0.10  # other outlets' reports of the event: some wording, same actors
 SHARED_ACTORS = 2
-LEAST_SIMILARITY = min(COPY_SIMILARITY, TEXT_SIMILARITY, ACTOR_SIMILARITY)
 KEEP = 2 * max(WINDOW, COPY_WINDOW)  # how far behind the newest item the index keeps items
 HOLE_TTL_S = 300.0  # how long an unseen id below the newest seen may still be committed
 
@@ -103,15 +102,45 @@ def fingerprint_of(title: str, text: str) -> Fingerprint:
     return fingerprints_of([(title, text)])[0]
 
 
+@dataclass(frozen=True, slots=True)
+class StoryRule:
+    """The decision rule for pairs of items, written once for a pair (`same_story`) and for the
+    story index's arrays of pairs (`decide`: the same operators on numpy arrays)."""
+
+    copy_window: timedelta = COPY_WINDOW
+    window: timedelta = WINDOW
+    copy_similarity: float = COPY_SIMILARITY
+    text_similarity: float = TEXT_SIMILARITY
+    actor_similarity: float = ACTOR_SIMILARITY
+    shared_actors: int = SHARED_ACTORS
+
+    @property
+    def widest_us(self) -> int:
+        """The widest distance in time of a pair of one story, in microseconds."""
+        return max(self.window, self.copy_window) // timedelta(microseconds=1)
+
+    def decide(self, similarity: Any, apart_us: Any) -> tuple[Any, Any]:
+        """(accepted, accepted if they share `shared_actors` actors) for pairs of similarity
+        and distance in microseconds: floats and ints, or numpy arrays of them."""
+        copies = (apart_us <= self.copy_window // _US) & (similarity >= self.copy_similarity)
+        near = apart_us <= self.window // _US
+        accepted = copies | (near & (similarity >= self.text_similarity))
+        on_actors = near & (similarity >= self.actor_similarity) & (accepted ^ True)
+        return accepted, on_actors
+
+    def same_story(self, similarity: float, apart: timedelta, shared_actors: int) -> bool:
+        """The decision for one pair of items."""
+        accepted, on_actors = self.decide(similarity, apart // _US)
+        return bool(accepted or (on_actors and shared_actors >= self.shared_actors))
+
+
+RULE = StoryRule()
+_US = timedelta(microseconds=1)
+
+
 def same_story(similarity: float, apart: timedelta, shared_actors: int) -> bool:
-    """The decision rule for one pair of items."""
-    if apart <= COPY_WINDOW and similarity >= COPY_SIMILARITY:
-        return True
-    if apart > WINDOW:
-        return False
-    return similarity >= TEXT_SIMILARITY or (
-        similarity >= ACTOR_SIMILARITY and shared_actors >= SHARED_ACTORS
-    )
+    """The decision rule for one pair of items (see StoryRule)."""
+    return RULE.same_story(similarity, apart, shared_actors)
 
 
 def _entry(doc: StoryDoc) -> Entry | None:
@@ -138,12 +167,9 @@ def _probes(docs: Sequence[StoryDoc]) -> tuple[list[Probe], list[int]]:
 
 
 def _link(index: StoryIndex, new: Sequence[StoryDoc]) -> list[StoryLink | None]:
-    from bot.analysis.story_index import Rule
-
     probes, positions = _probes(new)
     links: list[StoryLink | None] = [None] * len(new)
-    rule = Rule(same_story, LEAST_SIMILARITY, max(WINDOW, COPY_WINDOW))
-    for position, match in zip(positions, index.link(probes, rule), strict=True):
+    for position, match in zip(positions, index.link(probes, RULE), strict=True):
         if match is None:
             continue
         if match.earlier is not None:

@@ -9,9 +9,9 @@ a new item; their similarities are computed for all pairs at once, then `same_st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -21,14 +21,17 @@ from bot.analysis.signatures import NUM_PERM, U32, U64, actor_key, band_keys
 I64 = npt.NDArray[np.int64]
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """The pair decision (similarity, apart, shared actors → same story?) and its bounds: no
-    pair under `least_similarity` or further apart than `widest` is one story."""
+class Rule(Protocol):
+    """The story rule in numpy form (bot.analysis.stories.StoryRule): which pairs it accepts on
+    similarity and distance in time alone, and which also need `shared_actors` actors."""
 
-    same_story: Callable[[float, timedelta, int], bool]
-    least_similarity: float
-    widest: timedelta
+    @property
+    def widest_us(self) -> int: ...
+    @property
+    def shared_actors(self) -> int: ...
+    def decide(
+        self, similarity: npt.NDArray[np.float64], apart_us: I64
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,59 +197,47 @@ class StoryIndex:
     def link(self, probes: Sequence[Probe], rule: Rule) -> list[Match | None]:
         """For each probe, the most similar stored item or earlier probe of the same story.
 
-        Pairs below the rule's least similarity or beyond its widest distance in time are
-        dropped in numpy before the rule is asked.
-
-        Ties go to the earliest stored item (by publication, then id), then to the earliest
-        probe: the order in which the rule was first applied, one pair at a time.
+        All candidate pairs of the batch are scored and decided at once in numpy; only pairs
+        whose fate hangs on shared actors are looked at one by one. Ties go to the earliest
+        stored item (by publication, then id), then to the earliest probe: the order in which
+        the previous design applied the rule, one pair at a time.
         """
         if not probes:
             return []
         sigs = np.stack([p.signature for p in probes])
         times = np.array([p.published_us for p in probes], dtype=np.int64)
-        keys, rows = _keys_of(sigs, [p.actors for p in probes])
+        actors = [p.actors for p in probes]
+        keys, rows = _keys_of(sigs, actors)
         best: list[Match | None] = [None] * len(probes)
-        order: list[tuple[int, int] | None] = [None] * len(probes)
-        # Stored candidates: every probe at once.
         position, slots = self.table.lookup(keys)
         pairs = _unique_pairs(rows[position], slots, self.size)
         pairs = pairs[self.alive[pairs[:, 1]]]
-        for probe, slot, similarity, apart in _scored(
-            pairs, (sigs, times), (self.signatures, self.published), rule
-        ):
-            shared = len(probes[probe].actors & self.actors[slot])
-            if not rule.same_story(similarity, apart, shared):
-                continue
-            rank = (int(self.published[slot]), int(self.item_ids[slot]))
-            current = best[probe]
-            if (
-                current is None
-                or similarity > current.similarity
-                or (similarity == current.similarity and rank < order[probe])  # type: ignore[operator]
-            ):
-                best[probe] = Match(similarity, int(self.item_ids[slot]), int(self.story_ids[slot]))
-                order[probe] = rank
-        # Earlier probes of the same batch: a stored match of equal similarity comes first.
+        pairs, similarity = _decided(
+            pairs, (sigs, times, actors), (self.signatures, self.published, self.actors), rule
+        )
+        # The best stored match of each probe: most similar, then earliest, then lowest id.
+        order = np.lexsort(
+            (self.item_ids[pairs[:, 1]], self.published[pairs[:, 1]], -similarity, pairs[:, 0])
+        )
+        probes_of, first = np.unique(pairs[order, 0], return_index=True)
+        for probe, k in zip(probes_of.tolist(), order[first].tolist(), strict=True):
+            slot = int(pairs[k, 1])
+            best[probe] = Match(
+                float(similarity[k]), int(self.item_ids[slot]), int(self.story_ids[slot])
+            )
+        # Earlier probes of the same batch; a stored match of equal similarity comes first.
         batch = KeyTable()
         batch.add(keys, rows)
-        position, earlier = batch.lookup(keys)
-        inner = _unique_pairs(rows[position], earlier, len(probes))
+        position, others = batch.lookup(keys)
+        inner = _unique_pairs(rows[position], others, len(probes))
         inner = inner[inner[:, 1] < inner[:, 0]]
-        for probe, other, similarity, apart in _scored(inner, (sigs, times), (sigs, times), rule):
-            shared = len(probes[probe].actors & probes[other].actors)
-            if not rule.same_story(similarity, apart, shared):
-                continue
+        inner, similarity = _decided(inner, (sigs, times, actors), (sigs, times, actors), rule)
+        order = np.lexsort((inner[:, 1], -similarity, inner[:, 0]))
+        probes_of, first = np.unique(inner[order, 0], return_index=True)
+        for probe, k in zip(probes_of.tolist(), order[first].tolist(), strict=True):
             current = best[probe]
-            if (
-                current is None
-                or similarity > current.similarity
-                or (
-                    similarity == current.similarity
-                    and current.earlier is not None
-                    and other < current.earlier
-                )
-            ):
-                best[probe] = Match(similarity, earlier=other)
+            if current is None or similarity[k] > current.similarity:
+                best[probe] = Match(float(similarity[k]), earlier=int(inner[k, 1]))
         return best
 
 
@@ -258,27 +249,24 @@ def _unique_pairs(firsts: I64, seconds: I64, bound: int) -> I64:
     return pairs
 
 
-def _scored(
-    pairs: I64, probes: tuple[U32, I64], others: tuple[U32, I64], rule: Rule
-) -> list[tuple[int, int, float, timedelta]]:
-    """(probe, other, similarity, apart) of the candidate pairs that the rule may accept; the
-    similarity is the share of equal signature values, computed for chunks of pairs at once."""
-    (sigs, times), (other_sigs, other_times) = probes, others
-    widest = rule.widest // timedelta(microseconds=1)
-    apart_all = np.abs(times[pairs[:, 0]] - other_times[pairs[:, 1]])
-    pairs, apart_all = pairs[apart_all <= widest], apart_all[apart_all <= widest]
-    found: list[tuple[int, int, float, timedelta]] = []
+Side = tuple[U32, I64, Sequence[frozenset[str]]]  # signatures, times, actors
+
+
+def _decided(
+    pairs: I64, probes: Side, others: Side, rule: Rule
+) -> tuple[I64, npt.NDArray[np.float64]]:
+    """The pairs the rule accepts, and their similarities (the share of equal signature
+    values, as MinHash.jaccard), computed for chunks of pairs at once."""
+    (sigs, times, actors), (other_sigs, other_times, other_actors) = probes, others
+    apart = np.abs(times[pairs[:, 0]] - other_times[pairs[:, 1]])
+    pairs, apart = pairs[apart <= rule.widest_us], apart[apart <= rule.widest_us]
+    similarity = np.empty(len(pairs), dtype=np.float64)
     for start in range(0, len(pairs), 4096):
-        chunk, apart = pairs[start : start + 4096], apart_all[start : start + 4096]
+        chunk = pairs[start : start + 4096]
         equal = np.count_nonzero(sigs[chunk[:, 0]] == other_sigs[chunk[:, 1]], axis=1)
-        similarity = equal / float(NUM_PERM)
-        found.extend(
-            (
-                int(chunk[k, 0]),
-                int(chunk[k, 1]),
-                float(similarity[k]),
-                timedelta(microseconds=int(apart[k])),
-            )
-            for k in np.flatnonzero(similarity >= rule.least_similarity)
-        )
-    return found
+        similarity[start : start + 4096] = equal / float(NUM_PERM)
+    accepted, on_actors = rule.decide(similarity, apart)
+    for k in np.flatnonzero(on_actors):
+        shared = len(actors[pairs[k, 0]] & other_actors[pairs[k, 1]])
+        accepted[k] = shared >= rule.shared_actors
+    return pairs[accepted], similarity[accepted]

@@ -13,17 +13,17 @@ from datasketch import MinHash, MinHashLSH
 from bot.analysis.evaluate import PAIRS
 from bot.analysis.signatures import band_keys, signature
 from bot.analysis.stories import (
+    RULE,
     Fingerprint,
     assign_among,
     fingerprint_of,
     fingerprints_of,
     same_story,
 )
-from bot.analysis.story_index import Entry, KeyTable, Probe, Rule, StoryIndex
+from bot.analysis.story_index import Entry, KeyTable, Probe, StoryIndex
 from bot.core.ports import StoryDoc
 
 T0 = datetime(2025, 3, 2, 12, tzinfo=UTC)
-RULE = Rule(same_story, 0.1, timedelta(days=7))
 
 
 def datasketch_minhash(words: list[str]) -> MinHash:
@@ -127,3 +127,17 @@ def test_expired_items_are_not_linked_and_compaction_keeps_the_rest() -> None:
     assert match is not None and match.item_id == 1993  # the earliest copy within the week
     index.expire(3000 * day)
     assert index.link([probe], RULE) == [None]
+
+
+def test_the_rule_on_arrays_decides_as_on_one_pair() -> None:
+    similarities = np.array([s / 100 for s in range(0, 101, 5)] * 4)
+    days = [0.5, 3.0, 3.5, 7.5]
+    apart = np.repeat([int(d * 86_400_000_000) for d in days], 21)
+    for shared in (0, 1, 2, 3):
+        accepted, on_actors = RULE.decide(similarities, apart)
+        vector = accepted | (on_actors & (shared >= RULE.shared_actors))
+        one_by_one = [
+            same_story(float(s), timedelta(microseconds=int(a)), shared)
+            for s, a in zip(similarities, apart, strict=True)
+        ]
+        assert vector.tolist() == one_by_one
