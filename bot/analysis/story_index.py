@@ -122,6 +122,9 @@ class StoryIndex:
     """Stored items within the window, findable by LSH band and actor."""
 
     def __init__(self) -> None:
+        self._clear()
+
+    def _clear(self) -> None:
         self.size = 0
         self.signatures: U32 = np.empty((0, NUM_PERM), dtype=np.uint32)
         self.published: I64 = np.empty(0, dtype=np.int64)
@@ -191,7 +194,7 @@ class StoryIndex:
             )
             for s in keep
         ]
-        self.__init__()  # type: ignore[misc]
+        self._clear()
         self.add(entries)
 
     def link(self, probes: Sequence[Probe], rule: Rule) -> list[Match | None]:
