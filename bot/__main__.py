@@ -19,6 +19,7 @@ from bot.core.errors import CommandError, ConfigError, WatchbotError
 from bot.core.explain import explain_item
 from bot.core.models import TOPICS, FeedSpec
 from bot.logs import setup_logging
+from bot.progress import TerminalProgress
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -118,7 +119,9 @@ def run(config: ConfigOpt = None) -> None:
                 "set WATCHBOT_HTTP_PORT or [http] port"
             ) from None
         try:
-            await Daemon(app).run(stop)  # it starts the chat adapters while this replica leads
+            await Daemon(app, first_progress=TerminalProgress("first poll")).run(
+                stop
+            )  # it starts the chat adapters while this replica leads
         finally:
             for adapter in app.adapters:
                 await adapter.stop()
@@ -178,7 +181,7 @@ def ingest(
                 added_by="cli",
             )
             ids.append(feed.id)
-        report = await app.poll(feed_ids=ids)
+        report = await app.poll(feed_ids=ids, progress=TerminalProgress("ingest"))
         await app.flush()
         for r in report.results:
             if r.error:
@@ -515,7 +518,7 @@ def train(
             from bot.store.sql import SqlStore
 
             store = SqlStore(settings.storage.url)
-        report = run_train(corpus, out or MODEL_DIR, store)
+        report = run_train(corpus, out or MODEL_DIR, store, TerminalProgress("train"))
     except WatchbotError as exc:
         raise _fail(str(exc), 2) from None
     finally:

@@ -34,6 +34,7 @@ from bot.core.ports import (
     Classifier,
     Clock,
     Fetcher,
+    Progress,
     Source,
     StanceExtractor,
     Store,
@@ -155,9 +156,11 @@ class App:
         self.store.sync_feeds(feed_specs(self.settings), self.clock.now())
         self.store.sync_channels([channel_from_config(c) for c in self.settings.channels])
 
-    async def poll(self, *, feed_ids: list[int] | None = None) -> CycleReport:
-        """One poll cycle (due feeds, or exactly `feed_ids`), with metrics."""
-        report = await self.poller.poll_due(feed_ids=feed_ids)
+    async def poll(
+        self, *, feed_ids: list[int] | None = None, progress: Progress | None = None
+    ) -> CycleReport:
+        """One poll cycle (due feeds, or exactly `feed_ids`), with metrics; `progress` shows it."""
+        report = await self.poller.poll_due(feed_ids=feed_ids, progress=progress)
         for r in report.results:
             outcome = "error" if r.error else ("not_modified" if r.not_modified else "ok")
             metrics.POLLS.labels(outcome=outcome).inc()

@@ -31,6 +31,7 @@ from bot.core.ports import (
     FeedOutcome,
     NewItem,
     Offload,
+    Progress,
     Source,
     Store,
     UpdateItem,
@@ -111,15 +112,20 @@ class Poller:
         self.lease_ttl_s = lease_ttl_s
         self.lease_batch = 2 * concurrency
 
-    async def poll_due(self, *, feed_ids: Sequence[int] | None = None) -> CycleReport:
+    async def poll_due(
+        self, *, feed_ids: Sequence[int] | None = None, progress: Progress | None = None
+    ) -> CycleReport:
         """Poll every feed that is due now (or exactly `feed_ids`, due or not).
 
         With a lease owner, due feeds are leased in batches as polling slots free up, so several
-        replicas sharing the database split them between them.
+        replicas sharing the database split them between them. `progress` counts the new items
+        classified, its total growing as feeds are read.
         """
         now = self.clock.now()
         channels = self.store.list_channels()
-        cycle = _Cycle()
+        cycle = _Cycle(progress)
+        if progress is not None:
+            progress.start(0, "items")
         try:
             if feed_ids is None and self.lease_owner is not None:
                 results = await self._poll_leased(self.lease_owner, channels, cycle)
@@ -136,6 +142,8 @@ class Poller:
                 )
         finally:
             cycle.flush(self.store)
+            if progress is not None:
+                progress.close()
         return CycleReport(results=results)
 
     async def _poll_leased(
@@ -247,7 +255,9 @@ class Poller:
         silent = not feed.primed
         if feed.fulltext and self.articles is not None and not silent:
             plan.new[:] = await self._with_full_text(plan.new)
-        classifications = await self._classify([(c.title, c.text) for c in plan.new])
+        classifications = await self._classify_counted(
+            [(c.title, c.text) for c in plan.new], cycle.progress if cycle is not None else None
+        )
         # Other polls were stored while this one waited: drop what they stored meanwhile (the
         # same story syndicated), so that deciding and storing act on the same state; and a
         # first poll of a feed that another poll primed meanwhile (a lease that lapsed) is not
@@ -301,6 +311,27 @@ class Poller:
 
     async def _classify_here(self, docs: Sequence[tuple[str, str]]) -> list[Classification]:
         return self.classifier.classify_many(docs)
+
+    async def _classify_counted(
+        self, docs: Sequence[tuple[str, str]], progress: Progress | None
+    ) -> list[Classification]:
+        """Classify a feed's new items in chunks of the batcher's size, counting each chunk done.
+
+        A large document (a folder of thousands of articles) is then several batches: they run
+        on several workers at once when there is a pool, and the progress moves as they finish.
+        """
+        if progress is not None:
+            progress.expect(len(docs))
+        size = self._classify.max_docs
+
+        async def chunk(part: Sequence[tuple[str, str]]) -> list[Classification]:
+            done = await self._classify(part)
+            if progress is not None:
+                progress.advance(len(part))
+            return done
+
+        parts = [docs[k : k + size] for k in range(0, len(docs), size)]
+        return [c for done in await asyncio.gather(*map(chunk, parts)) for c in done]
 
     async def _with_full_text(self, candidates: Sequence[Candidate]) -> list[Candidate]:
         """Candidates whose body is their article's extracted text, when it is longer."""
@@ -388,9 +419,10 @@ def prepare_candidates(
 class _Cycle:
     """Outcomes of one cycle's 304s, written together: one transaction instead of hundreds."""
 
-    def __init__(self, batch: int = 200) -> None:
+    def __init__(self, progress: Progress | None = None, batch: int = 200) -> None:
         self.batch = batch
         self.outcomes: list[FeedOutcome] = []
+        self.progress = progress  # the cycle's, when someone watches it
 
     def add(self, outcome: FeedOutcome, store: Store) -> None:
         self.outcomes.append(outcome)
