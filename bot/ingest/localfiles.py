@@ -116,16 +116,17 @@ class LocalSource:
     async def read(self, feed: Feed) -> SourceResult:
         """All documents of the folder, or None when nothing changed since `feed.etag`.
 
-        One document is in memory at a time: the folder is hashed file by file first, and read
-        again, file by file, only when it changed. What a parser left out or recovered from is
-        said in the result's `bozo_reason`, per file.
+        One document is in memory at a time: a folder read before is hashed file by file first,
+        and read again, file by file, only when it changed (a folder never read is read once).
+        What a parser left out or recovered from is said in the result's `bozo_reason`, per file.
         """
         root = local_path(feed.url)
         files = _files(root)
         sidecar = load_sidecar(root if root.is_dir() else root.parent)
-        digests = [(p.name, hashlib.sha1(_read(p)).digest()) for p in files]
-        if feed.etag == _signature(digests, sidecar):
-            return SourceResult(feed=None, etag=feed.etag)
+        if feed.etag is not None:
+            digests = [(p.name, hashlib.sha1(_read(p)).digest()) for p in files]
+            if feed.etag == _signature(digests, sidecar):
+                return SourceResult(feed=None, etag=feed.etag)
         entries: list[ParsedEntry] = []
         notes: list[str] = []
         digests = []  # of what is parsed now: a file changed since it was hashed is seen next time
