@@ -177,17 +177,6 @@ def _judge_guarantees(text: str, ukraine: bool, doc_mentions_ukraine: bool) -> _
 _JUDGES = {"troops": _judge_troops, "guarantees": _judge_guarantees}
 
 
-# A judge gives a sentence nothing (score 0, no cue, no false friend) unless one of these lexicons
-# matches it. Most items match none: one scan of the item's text per lexicon proves it for all
-# its sentences at once. Exact: a sentence's lower-cased text is part of the joined text. (One
-# alternation of all the lexicons scans slower than the lexicons one by one: `re` then cannot
-# skip positions by their first character.)
-_TOPIC_CUES = {
-    "troops": (TROOP_STRONG, TROOP_GENERIC, TROOP_TERMS, TROOP_FORCES),
-    "guarantees": (GUARANTEE_STRONG, GUARANTEE_WEAK, COALITION),
-}
-
-
 def score_troops(text: str, doc_mentions_ukraine: bool) -> tuple[float, list[str]]:
     """Troop-deployment score of one lower-cased sentence and the cues found.
 
@@ -226,9 +215,6 @@ def read_topic(doc: Doc, topic: str) -> tuple[list[Evidence], list[str]]:
     sentences for which `false_friend` holds.
     """
     sentences = _sentences(doc)
-    lower = "\n".join(s.lower for s in sentences)
-    if not any(cues.gate.search(lower) for cues in _TOPIC_CUES[topic]):
-        return [], []
     mentions_ukraine = any(s.ukraine for s in sentences)
     judge = _JUDGES[topic]
     ents = doc.ents
