@@ -23,6 +23,7 @@ from bot.core.decide import (
 from bot.core.errors import FeedError
 from bot.core.models import Candidate, Channel, Classification, Feed, ParsedEntry, PendingDelivery
 from bot.core.normalise import MAX_BODY_CHARS, normalise
+from bot.core.notices import feed_notices
 from bot.core.ports import (
     ArticleReader,
     Classifier,
@@ -476,13 +477,4 @@ def disabled_notices(
         f"Feed #{feed.id} “{feed.name}” was disabled after {failures} failed polls "
         f"(last error: {error}). Fix it and re-add it with `/watch feed add {feed.url}`."
     )
-    return [
-        PendingDelivery(
-            channel_ref=ch.ref,
-            kind="notice",
-            dedupe_key=f"notice:feed-disabled:{feed.id}:{ch.ref}:{now:%Y%m%dT%H%M}",
-            payload={"text": text},
-        )
-        for ch in channels
-        if ch.subscribed
-    ]
+    return feed_notices(feed, channels, "disabled", now, text)
