@@ -7,13 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.chat.markdown import render
-from bot.config import Settings
 from bot.core.commands import CommandContext
 from bot.core.messages import DigestMessage, ErrorReply, TableReply, TextReply
-from bot.store.sql import SqlStore
-from tests.fakes import REPO, FakeClock, RecordingSender
+from tests.harness import console_app
 
 ADMIN = CommandContext("console:desk", "desk", "alice", is_admin=True)
 USER = CommandContext("console:desk", "desk", "bob", is_admin=False)
@@ -21,23 +19,8 @@ USER = CommandContext("console:desk", "desk", "bob", is_admin=False)
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    settings = Settings.model_validate(
-        {
-            "storage": {"url": f"sqlite:///{tmp_path / 'w.db'}"},
-            "seeds": {"path": str(REPO / "seeds")},
-            "channels": [{"name": "desk", "platform": "console"}],
-        }
-    )
-    app = build_app(
-        settings,
-        store=SqlStore(settings.storage.url),
-        clock=FakeClock(),
-        senders={"console": RecordingSender()},
-    )
-    app.sync_config()
-    await app.poll(feed_ids=[f.id for f in app.store.list_feeds()])
-    yield app
-    await app.aclose()
+    async with console_app(tmp_path / "w.db") as app:
+        yield app
 
 
 async def run(app: App, line: str, ctx: CommandContext = ADMIN) -> str:
