@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.filters import FilterSubject, channel_filter
 from bot.core.models import Channel, Classification, PendingDelivery
 
 
@@ -17,11 +18,16 @@ def alert_topics(classification: Classification, channel: Channel) -> list[str]:
 
 
 def alert_deliveries(
-    classification: Classification, channels: Sequence[Channel], *, silent: bool
+    classification: Classification,
+    channels: Sequence[Channel],
+    *,
+    silent: bool,
+    subject: FilterSubject | None = None,
 ) -> list[PendingDelivery]:
     """Alert deliveries for a new item; `{item_id}` in the key is filled in by the store.
 
-    A silent item (a feed's first run) gets none: it waits for the next digest.
+    A silent item (a feed's first run) gets none: it waits for the next digest. A channel whose
+    filters hold `subject` back gets none either.
     """
     if silent:
         return []
@@ -33,5 +39,8 @@ def alert_deliveries(
             payload={"topics": alert_topics(classification, ch)},
         )
         for ch in channels
-        if ch.subscribed and ch.alerts and alert_topics(classification, ch)
+        if ch.subscribed
+        and ch.alerts
+        and alert_topics(classification, ch)
+        and (subject is None or channel_filter(ch.filters).passes(subject))
     ]
