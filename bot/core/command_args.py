@@ -28,6 +28,7 @@ DAYS = {
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _SINCE = re.compile(r"^(\d{1,4})([hdw])$")
 _UNITS = {"h": 3600, "d": 86400, "w": 604800}
+MAX_DIGEST_CAP = 1000  # stories a topic one digest may be asked for
 
 
 def parse_since(word: str) -> timedelta:
@@ -90,3 +91,11 @@ def int_arg(word: str, what: str) -> int:
     if not digits.isdigit() or len(digits) > 12:
         raise CommandError(f"{what} must be a number such as 42, not “{word}”")
     return int(digits)
+
+
+def parse_cap(word: str) -> int:
+    """A digest cap of 1 to MAX_DIGEST_CAP stories a topic; CommandError otherwise."""
+    cap = int_arg(word, "the number of stories")
+    if not 1 <= cap <= MAX_DIGEST_CAP:
+        raise CommandError(f"the number of stories must be between 1 and {MAX_DIGEST_CAP}")
+    return cap

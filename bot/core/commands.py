@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Awaitable, Callable
 
-from bot.core import admin_commands, query_commands
+from bot.core import admin_commands, filter_commands, query_commands
 from bot.core.command_context import CommandContext, Services, admin_refusal
 from bot.core.commands_help import COMMANDS, help_reply, usage
 from bot.core.errors import CommandError, FeedError, WatchbotError
@@ -21,7 +21,7 @@ __all__ = ["ADMIN_COMMANDS", "CommandContext", "CommandRouter", "Services", "nee
 
 Handler = Callable[[list[str], CommandContext, Services], Awaitable[Message]]
 
-ADMIN_COMMANDS = frozenset({"subscribe", "unsubscribe", "alerts", "feed"})
+ADMIN_COMMANDS = frozenset({"subscribe", "unsubscribe", "alerts", "feed", "digest-cap"})
 
 HANDLERS: dict[str, Handler] = {
     "help": query_commands.help_,
@@ -36,6 +36,12 @@ HANDLERS: dict[str, Handler] = {
     "unsubscribe": admin_commands.unsubscribe,
     "alerts": admin_commands.alerts,
     "feed": admin_commands.feed,
+    "digest-cap": filter_commands.digest_cap,
+}
+# Commands that read their line as typed, not split into shell words (a /REGEX/ keeps its
+# backslashes and quotes): they get the text after their name.
+RAW_HANDLERS: dict[str, Callable[[str, CommandContext, Services], Awaitable[Message]]] = {
+    "filter": filter_commands.filter_,
 }
 
 
@@ -43,7 +49,14 @@ def needs_admin(text: str) -> bool:
     """Whether this command line changes the set-up, so the adapter must know if the caller is
     an admin (Slack asks its API, which is worth skipping for everyone else's commands)."""
     words = text.split(maxsplit=1)
-    return bool(words) and words[0].lower() in ADMIN_COMMANDS
+    if not words:
+        return False
+    name = words[0].lower()
+    if name == "filter":
+        return filter_commands.filter_verb(words[1] if len(words) > 1 else "") in (
+            filter_commands.FILTER_ADMIN_VERBS
+        )
+    return name in ADMIN_COMMANDS
 
 
 class CommandRouter:
@@ -54,6 +67,14 @@ class CommandRouter:
 
     async def execute(self, text: str, ctx: CommandContext) -> Message:
         """Run one command line (without the `/watch` prefix) and return the reply."""
+        head, _, raw_rest = text.strip().partition(" ")
+        if head.lower() in RAW_HANDLERS:
+            name = head.lower()
+            if raw_rest.strip().lower() == "help":
+                return TextReply(usage(name))
+            if needs_admin(text) and not ctx.is_admin:
+                return ErrorReply(admin_refusal(f"{name} {raw_rest.split()[0].lower()}"))
+            return await self._run(name, RAW_HANDLERS[name](raw_rest, ctx, self.s))
         try:
             args = shlex.split(text)
         except ValueError as exc:
@@ -67,8 +88,12 @@ class CommandRouter:
             return ErrorReply(admin_refusal(name))
         if rest[:1] == ["help"]:
             return TextReply(usage(name))
+        return await self._run(name, HANDLERS[name](rest, ctx, self.s))
+
+    async def _run(self, name: str, work: Awaitable[Message]) -> Message:
+        """Await a command; the errors users can act on become replies, bugs propagate."""
         try:
-            return await HANDLERS[name](rest, ctx, self.s)
+            return await work
         except CommandError as exc:
             return ErrorReply(f"{exc}\nUsage: {usage(name)}")
         except FeedError as exc:

@@ -7,9 +7,10 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Literal
 
-from bot.core.command_args import int_arg, parse_since, parse_topics
+from bot.core.command_args import int_arg, parse_cap, parse_since, parse_topics
 from bot.core.command_context import CommandContext, Services, channel_of
 from bot.core.commands_help import help_reply
+from bot.core.digest import DigestLimit
 from bot.core.errors import CommandError
 from bot.core.explain import explain_item
 from bot.core.messages import Message, TableReply, TextReply
@@ -24,12 +25,18 @@ async def help_(args: list[str], ctx: CommandContext, s: Services) -> Message:
 
 
 async def digest(args: list[str], ctx: CommandContext, s: Services) -> Message:
-    """`digest [TOPIC] [24h|7d|2w] [here]`: a digest now, only to the caller by default."""
+    """`digest [TOPIC] [24h|7d|2w] [--all|N] [here]`: a digest now, only to the caller by
+    default; `--all` or a number of stories lifts the channel's cap for this one."""
     topics: tuple[str, ...] | None = None
     window: timedelta | None = None
+    limit: DigestLimit = None
     public = False
     for word in args:
-        if word.lower() in ("here", "channel"):
+        if word.lower() == "--all":
+            limit = "all"
+        elif word.isdigit():
+            limit = parse_cap(word)
+        elif word.lower() in ("here", "channel"):
             public = True
         elif word.lower() in ("me", "private"):
             public = False
@@ -40,7 +47,9 @@ async def digest(args: list[str], ctx: CommandContext, s: Services) -> Message:
     channel = channel_of(s, ctx)
     now = s.clock.now()
     since = now - window if window else (channel.last_digest_at or now - timedelta(days=1))
-    found = s.digests.collect(channel, since=since, until=now, topics=topics or channel.topics)
+    found = s.digests.collect(
+        channel, since=since, until=now, topics=topics or channel.topics, limit=limit
+    )
     if found.item_count == 0:
         return TextReply(
             "No matching items in this window. Try a longer one, e.g. `digest 7d`.",
