@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.filters import FilterSubject, channel_filter
+from bot.core.filters import FilterSubject, channel_filter, prepare
 from bot.core.models import Channel, Classification, PendingDelivery
 
 
@@ -31,6 +31,7 @@ def alert_deliveries(
     """
     if silent:
         return []
+    item = prepare(subject) if subject is not None else None
     return [
         PendingDelivery(
             channel_ref=ch.ref,
@@ -42,5 +43,5 @@ def alert_deliveries(
         if ch.subscribed
         and ch.alerts
         and alert_topics(classification, ch)
-        and (subject is None or channel_filter(ch.filters).passes(subject))
+        and (item is None or channel_filter(ch.filters).passes(item))
     ]
