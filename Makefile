@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/pipeline.py --no-stories
 	$(BIN)/python bench/feed_lists.py
+	$(BIN)/python bench/filters.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

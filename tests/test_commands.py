@@ -46,6 +46,8 @@ async def test_help_lists_every_command(app: App) -> None:
         "alerts",
         "feeds",
         "feed add",
+        "filter add include|exclude",
+        "digest-cap N|default",
         "search",
         "why",
         "status",
@@ -53,6 +55,7 @@ async def test_help_lists_every_command(app: App) -> None:
     ):
         assert f"/watch {name}" in text
     assert "/watch feed add URL" in await run(app, "feed help")
+    assert "/watch filter add include|exclude" in await run(app, "filter help")
 
 
 async def test_digest_now_with_topic_and_window(app: App) -> None:
