@@ -30,6 +30,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.core.errors import CommandError, ConfigError
 from bot.core.filters import MAX_RULES, parse_rule
 from bot.core.models import TOPICS, normalise_tags
+from bot.patterns import install as install_regex_engine
+
+# Filter rules are parsed from here on (the file, then commands and stored rows): RE2 compiles them.
+install_regex_engine()
 
 DEFAULT_CONFIG = Path("config/watchbot.toml")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.I)

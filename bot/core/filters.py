@@ -17,8 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
-import re2
-
 from bot.core.errors import CommandError
 
 if TYPE_CHECKING:
@@ -31,17 +29,36 @@ MAX_RULES = 50  # per channel: enough for a MonitoRSS-style list, bounded cost p
 MAX_PATTERN = 300  # characters of words or of a regular expression
 MAX_WORDS = 12  # words in one rule
 MAX_OPTION = 200  # characters of a tag:/feed: value
-_RE2_MAX_MEM = 1 << 20  # bytes for one compiled expression; past that RE2 refuses it
 
 _WORD = re.compile(r"\w+")
 # `in:title`, `tag:Ukraine`, `tag:"Eastern Europe"`, `feed:https://…` standing alone.
 _OPTION = re.compile(r"""(?<!\S)(in|tag|feed):(?:"([^"]*)"|'([^']*)'|(\S+))(?!\S)""", re.I)
 
 
-class _Searcher(Protocol):
-    """What filters need of a compiled RE2 expression."""
+class Searcher(Protocol):
+    """What filters need of a compiled regular expression."""
 
     def search(self, text: str) -> object | None: ...
+
+
+class RegexEngine(Protocol):
+    """Compiles the /REGEX/ of a rule (the adapter is bot.patterns: RE2, linear time)."""
+
+    def compile(self, pattern: str) -> Searcher:
+        """The compiled, case-insensitive expression; ValueError with the reason when unusable."""
+        ...
+
+
+# One engine for the process, installed by the composition root (bot.patterns.install): rules
+# are parsed and compiled wherever they come from (config, commands, stored rows), and the core
+# imports nothing outside itself.
+_engine: list[RegexEngine] = []
+
+
+def use_regex_engine(engine: RegexEngine) -> None:
+    """Make `engine` compile every rule's regular expression from now on."""
+    _engine[:] = [engine]
+    clear_filter_cache()
 
 
 class FilterError(CommandError):
@@ -229,22 +246,16 @@ def check_rules(rules: Sequence[FilterRule]) -> None:
         )
 
 
-def _compile_regex(pattern: str) -> _Searcher:
+def _compile_regex(pattern: str) -> Searcher:
     if not pattern:
         raise FilterError("the regular expression between the slashes is empty")
-    options = re2.Options()
-    options.case_sensitive = False  # like word rules; `(?-i:NATO)` asks for exact case
-    options.log_errors = False
-    options.max_mem = _RE2_MAX_MEM
+    if not _engine:
+        raise FilterError("regular expressions are not available here; use words instead")
     try:
-        compiled: _Searcher = re2.compile(pattern, options)
-        return compiled
-    except re2.error as exc:
-        detail = exc.args[0] if exc.args else exc
-        if isinstance(detail, bytes):
-            detail = detail.decode("utf-8", "replace")
+        return _engine[0].compile(pattern)
+    except ValueError as exc:
         raise FilterError(
-            f"/{pattern}/ is not a usable regular expression: {detail} "
+            f"/{pattern}/ is not a usable regular expression: {exc} "
             "(RE2 syntax: no look-around or back-references)"
         ) from None
 

@@ -15,7 +15,15 @@ from bot.core.filters import (
     parse_rule,
     rule_from_dict,
     rule_to_dict,
+    use_regex_engine,
 )
+from bot.patterns import Re2Engine
+
+
+@pytest.fixture(autouse=True)
+def re2_engine() -> None:
+    """RE2, as the composition root installs it (bot.config)."""
+    use_regex_engine(Re2Engine())
 
 
 def verdict(
@@ -84,6 +92,21 @@ def test_a_channel_takes_a_bounded_number_of_rules() -> None:
     check_rules(rules)
     with pytest.raises(FilterError, match=f"{MAX_RULES} filter rules at most"):
         check_rules([*rules, FilterRule("exclude", "one more")])
+
+
+def test_without_an_engine_a_regex_rule_is_refused_and_word_rules_still_work(
+    re2_engine: None,
+) -> None:
+    from bot.core import filters
+
+    saved = list(filters._engine)
+    filters._engine.clear()
+    try:
+        with pytest.raises(FilterError, match="regular expressions are not available"):
+            parse_rule("include /troops?/")
+        assert verdict(["include troops"], "Troops arrive") == (True, 1)
+    finally:
+        filters._engine[:] = saved
 
 
 def test_an_expression_too_big_for_re2_s_memory_cap_is_refused() -> None:
