@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/pipeline.py --no-stories
 	$(BIN)/python bench/feed_lists.py
+	$(BIN)/python bench/filters.py
 	$(BIN)/python bench/ingest.py
 
 clean:

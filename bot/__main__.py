@@ -15,6 +15,8 @@ import typer
 
 from bot.chat.markdown import render
 from bot.config import Settings, load_settings, parse_duration
+from bot.core.command_args import MAX_DIGEST_CAP
+from bot.core.digest import DigestLimit
 from bot.core.errors import CommandError, ConfigError, WatchbotError
 from bot.core.explain import explain_item
 from bot.core.models import TOPICS, FeedSpec
@@ -215,8 +217,20 @@ def digest(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print it here; record and send nothing.")
     ] = False,
+    all_stories: Annotated[
+        bool, typer.Option("--all", help="Every story, past the channel's digest cap.")
+    ] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit", min=1, max=MAX_DIGEST_CAP, help="At most N stories a topic, this once."
+        ),
+    ] = None,
 ) -> None:
     """Build a channel's digest now and send it (or print it with --dry-run)."""
+    if all_stories and limit is not None:
+        raise _fail("--all and --limit exclude each other: choose one", 2)
+    cap: DigestLimit = "all" if all_stories else limit
     app = _app(config)
     channels = app.store.list_channels()
     chosen = next((c for c in channels if channel in (None, c.name)), None)
@@ -228,10 +242,12 @@ def digest(
 
     async def main() -> int:
         if dry_run:
-            message = app.digests.collect(chosen, since=start or chosen.last_digest_at, until=now)
+            message = app.digests.collect(
+                chosen, since=start or chosen.last_digest_at, until=now, limit=cap
+            )
             typer.echo(render(message))
             return 0
-        if app.digests.record(chosen.ref, now, since=start) is None:
+        if app.digests.record(chosen.ref, now, since=start, limit=cap) is None:
             typer.echo(f"No new items for {chosen.name} in this window.", err=True)
             return 0
         report = await app.flush()

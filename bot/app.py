@@ -25,6 +25,7 @@ from bot.core.decide import PollPolicy
 from bot.core.digest import DigestService
 from bot.core.dispatch import Dispatcher, DispatchPolicy, DispatchReport
 from bot.core.feedback import FeedbackDesk
+from bot.core.filters import parse_rule
 from bot.core.models import Channel, FeedSpec
 from bot.core.pipeline import CycleReport, Poller
 from bot.core.ports import (
@@ -70,6 +71,8 @@ def channel_from_config(cfg: ChannelConfig) -> Channel:
         alerts=cfg.alerts,
         threshold=cfg.alert_threshold,
         webhook_env=cfg.webhook_env,
+        filters=tuple(parse_rule(text) for text in cfg.filters),
+        digest_max_stories=cfg.digest_max_stories,
     )
 
 

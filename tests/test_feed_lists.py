@@ -10,15 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, build_app
-from bot.config import Settings
+from bot.app import App
 from bot.core.commands import CommandContext
 from bot.core.feedlist import MAX_FEEDS
 from bot.core.messages import ErrorReply, TextReply
 from bot.core.models import Upload
 from bot.ingest.opml import parse_opml
-from bot.store.sql import SqlStore
-from tests.fakes import REPO, FakeClock, RecordingSender
+from tests.fakes import REPO
+from tests.harness import console_app
 
 DATA = Path(__file__).parent / "data" / "opml"
 
@@ -40,30 +39,19 @@ def opml_of(*urls: str) -> Upload:
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    settings = Settings.model_validate(
-        {
-            "storage": {"url": f"sqlite:///{tmp_path / 'w.db'}"},
-            "seeds": {"enabled": False},
-            "classifier": {"model": "rules"},
-            "feeds": [
-                {
-                    "url": "https://frontline.example/rss.xml",
-                    "name": "Front Line",
-                    "tags": ["From config"],
-                }
-            ],
-            "channels": [{"name": "desk", "platform": "console"}],
-        }
-    )
-    app = build_app(
-        settings,
-        store=SqlStore(settings.storage.url),
-        clock=FakeClock(),
-        senders={"console": RecordingSender()},
-    )
-    app.sync_config()
-    yield app
-    await app.aclose()
+    config = {
+        "seeds": {"enabled": False},
+        "classifier": {"model": "rules"},
+        "feeds": [
+            {
+                "url": "https://frontline.example/rss.xml",
+                "name": "Front Line",
+                "tags": ["From config"],
+            }
+        ],
+    }
+    async with console_app(tmp_path / "w.db", config, poll=False) as app:
+        yield app
 
 
 async def execute(app: App, line: str, context: CommandContext) -> TextReply:

@@ -21,8 +21,10 @@ from bot.core.decide import (
     unique_in_document,
 )
 from bot.core.errors import FeedError
+from bot.core.filters import subject_of
 from bot.core.models import Candidate, Channel, Classification, Feed, ParsedEntry, PendingDelivery
 from bot.core.normalise import MAX_BODY_CHARS, normalise
+from bot.core.notices import feed_notices
 from bot.core.ports import (
     ArticleReader,
     Classifier,
@@ -276,7 +278,15 @@ class Poller:
         elif self._announce_silence(feed, channels, now):
             outcome = dataclasses.replace(outcome, silenced=True)
         deliveries = [
-            alert_deliveries(n.classification, channels, silent=silent) for n in new_items
+            alert_deliveries(
+                n.classification,
+                channels,
+                silent=silent,
+                subject=subject_of(
+                    n.candidate.title, n.candidate.summary, n.candidate.source, feed
+                ),
+            )
+            for n in new_items
         ]
         # A later source of a known story alerts no channel the story already alerted.
         prepared = self.analysis.prepare(new_items) if self.analysis else None
@@ -508,13 +518,4 @@ def disabled_notices(
         f"Feed #{feed.id} “{feed.name}” was disabled after {failures} failed polls "
         f"(last error: {error}). Fix it and re-add it with `/watch feed add {feed.url}`."
     )
-    return [
-        PendingDelivery(
-            channel_ref=ch.ref,
-            kind="notice",
-            dedupe_key=f"notice:feed-disabled:{feed.id}:{ch.ref}:{now:%Y%m%dT%H%M}",
-            payload={"text": text},
-        )
-        for ch in channels
-        if ch.subscribed
-    ]
+    return feed_notices(feed, channels, "disabled", now, text)
