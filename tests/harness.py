@@ -47,3 +47,23 @@ async def console_app(
         yield app
     finally:
         await app.aclose()
+
+
+def cli_config(folder: Path) -> Path:
+    """A config file for `python -m bot` in a subprocess: a SQLite file in `folder`, no seeds,
+    the rule classifier (no model to load) and one console channel "desk"."""
+    path = folder / "watchbot.toml"
+    path.write_text(
+        f"""
+[storage]
+url = "sqlite:///{folder / "cli.db"}"
+[seeds]
+enabled = false
+[classifier]
+model = "rules"
+[[channels]]
+name = "desk"
+platform = "console"
+"""
+    )
+    return path

@@ -17,7 +17,7 @@ from bot.core.messages import ErrorReply, TextReply
 from bot.core.models import Upload
 from bot.ingest.opml import parse_opml
 from tests.fakes import REPO
-from tests.harness import console_app
+from tests.harness import cli_config, console_app
 
 DATA = Path(__file__).parent / "data" / "opml"
 
@@ -184,24 +184,6 @@ async def test_export_round_trips_through_import(app: App, tmp_path: Path) -> No
     assert folders == ["From config", "Ukraine", "European security", "Europe"]
 
 
-def _config(tmp_path: Path) -> Path:
-    path = tmp_path / "watchbot.toml"
-    path.write_text(
-        f"""
-[storage]
-url = "sqlite:///{tmp_path / "cli.db"}"
-[seeds]
-enabled = false
-[classifier]
-model = "rules"
-[[channels]]
-name = "desk"
-platform = "console"
-"""
-    )
-    return path
-
-
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -213,7 +195,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_import_dry_run_import_and_export(tmp_path: Path) -> None:
-    config = str(_config(tmp_path))
+    config = str(cli_config(tmp_path))
     feedly = str(DATA / "feedly.opml")
 
     dry = cli("feeds", "import", feedly, "--dry-run", "-c", config)
@@ -239,7 +221,7 @@ def test_cli_import_dry_run_import_and_export(tmp_path: Path) -> None:
 
 
 def test_cli_import_of_a_broken_file_fails_with_one_line(tmp_path: Path) -> None:
-    config = str(_config(tmp_path))
+    config = str(cli_config(tmp_path))
     broken = tmp_path / "broken.opml"
     broken.write_text("<opml><body><outline")
 

@@ -16,10 +16,10 @@ import sys
 import termios
 from pathlib import Path
 
-from bot.app import build_app
-from bot.config import Settings
+from bot.core.models import FeedSpec
 from bot.progress import TerminalProgress
 from tests.fakes import REPO
+from tests.harness import cli_config, console_app
 
 
 class Terminal(io.StringIO):
@@ -78,33 +78,17 @@ def _documents(folder: Path, count: int) -> Path:
     return folder
 
 
-def _settings(tmp_path: Path) -> Settings:
-    return Settings.model_validate(
-        {
-            "storage": {"url": f"sqlite:///{tmp_path / 'progress.db'}"},
-            "seeds": {"enabled": False},
-            "classifier": {"model": "rules"},
-            "channels": [{"name": "desk", "platform": "console"}],
-        }
-    )
-
-
 async def test_poll_counts_new_items_as_they_are_classified(tmp_path: Path) -> None:
     folder = _documents(tmp_path / "docs", 600)
-    app = build_app(_settings(tmp_path), senders={})
-    app.sync_config()
-    from bot.core.models import FeedSpec
-
-    feed = app.store.add_feed(
-        FeedSpec(url=f"local:{folder}", name="docs", poll_interval_s=86400, kind="local"),
-        app.clock.now(),
-        added_by="test",
-    )
-    recorder = Recorder()
-    try:
+    config = {"seeds": {"enabled": False}, "classifier": {"model": "rules"}}
+    async with console_app(tmp_path / "progress.db", config, poll=False) as app:
+        feed = app.store.add_feed(
+            FeedSpec(url=f"local:{folder}", name="docs", poll_interval_s=86400, kind="local"),
+            app.clock.now(),
+            added_by="test",
+        )
+        recorder = Recorder()
         report = await app.poll(feed_ids=[feed.id], progress=recorder)
-    finally:
-        await app.aclose()
     assert report.new_items == 600
     assert recorder.calls[0] == ("start:items", 0)
     assert recorder.calls[-1] == ("close", 0)
@@ -113,27 +97,9 @@ async def test_poll_counts_new_items_as_they_are_classified(tmp_path: Path) -> N
     assert sum(advances) == 600 and len(advances) > 1  # moves in chunks, not all at the end
 
 
-def _config(tmp_path: Path) -> Path:
-    path = tmp_path / "watchbot.toml"
-    path.write_text(
-        f"""
-[storage]
-url = "sqlite:///{tmp_path / "cli.db"}"
-[seeds]
-enabled = false
-[classifier]
-model = "rules"
-[[channels]]
-name = "desk"
-platform = "console"
-"""
-    )
-    return path
-
-
 def _ingest(tmp_path: Path, stderr: int) -> subprocess.Popen[bytes]:
     folder = _documents(tmp_path / "docs", 300)
-    cmd = [sys.executable, "-m", "bot", "ingest", str(folder), "-c", str(_config(tmp_path))]
+    cmd = [sys.executable, "-m", "bot", "ingest", str(folder), "-c", str(cli_config(tmp_path))]
     return subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=stderr)
 
 
