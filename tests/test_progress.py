@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.core.models import FeedSpec
 from bot.progress import TerminalProgress
+from bot.schedule import Daemon
 from tests.fakes import REPO
 from tests.harness import cli_config, console_app
 
@@ -131,3 +132,22 @@ def test_ingest_prints_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path)
     assert proc.returncode == 0, err
     assert b"300 new" in out
     assert b"300/300" not in err and b"\r" not in err and b"items/s" not in err
+
+
+async def test_daemon_shows_its_first_cycle_only(tmp_path: Path) -> None:
+    folder = _documents(tmp_path / "docs", 20)
+    config = {"seeds": {"enabled": False}, "classifier": {"model": "rules"}}
+    async with console_app(tmp_path / "daemon.db", config, poll=False) as app:
+        app.store.add_feed(
+            FeedSpec(url=f"local:{folder}", name="docs", poll_interval_s=60, kind="local"),
+            app.clock.now(),
+            added_by="test",
+        )
+        recorder = Recorder()
+        daemon = Daemon(app, first_progress=recorder)
+        await daemon.poll_tick()
+        first = list(recorder.calls)
+        await daemon.poll_tick()
+    assert first[0] == ("start:items", 0) and first[-1] == ("close", 0)
+    assert sum(n for kind, n in first if kind == "advance") == 20
+    assert recorder.calls == first  # the second cycle draws nothing
