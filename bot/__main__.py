@@ -121,9 +121,8 @@ def run(config: ConfigOpt = None) -> None:
                 "set WATCHBOT_HTTP_PORT or [http] port"
             ) from None
         try:
-            await Daemon(app, first_progress=TerminalProgress("first poll")).run(
-                stop
-            )  # it starts the chat adapters while this replica leads
+            daemon = Daemon(app, first_progress=TerminalProgress("first poll"))
+            await daemon.run(stop)  # it starts the chat adapters while this replica leads
         finally:
             for adapter in app.adapters:
                 await adapter.stop()
