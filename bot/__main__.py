@@ -20,6 +20,7 @@ from bot.core.digest import DigestLimit
 from bot.core.errors import CommandError, ConfigError, WatchbotError
 from bot.core.explain import explain_item
 from bot.core.models import TOPICS, FeedSpec
+from bot.ingest.localfiles import folder_limit_note
 from bot.logs import setup_logging
 from bot.progress import TerminalProgress
 
@@ -174,8 +175,14 @@ def ingest(
     async def main() -> int:
         ids = []
         known = {f.url: f for f in app.store.list_feeds()}
+        left_out = 0
         for path in paths:
             url = f"local:{path.resolve()}"
+            # Said before the poll, and counted in the exit code: nothing is dropped silently.
+            note = folder_limit_note(path, app.settings.polling.max_entries)
+            if note:
+                typer.echo(f"watchbot: {path}: {note}", err=True)
+                left_out += 1
             feed = known.get(url) or app.store.add_feed(
                 FeedSpec(url=url, name=path.name, poll_interval_s=86400, kind="local"),
                 app.clock.now(),
@@ -189,7 +196,7 @@ def ingest(
                 typer.echo(f"watchbot: {r.name}: {r.error}", err=True)
             else:
                 typer.echo(f"{r.name}: {r.new} new, {r.updated} updated, {r.unchanged} unchanged")
-        return 1 if report.failures else 0
+        return 1 if report.failures or left_out else 0
 
     if _run(app, main()):
         raise typer.Exit(1)

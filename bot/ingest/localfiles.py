@@ -32,17 +32,35 @@ def local_path(feed_url: str) -> Path:
     return Path(feed_url.removeprefix("local:")).expanduser()
 
 
-def _files(root: Path) -> list[Path]:
+def documents(root: Path) -> list[Path]:
+    """Every document a `local:` feed of `root` reads (the file itself, or the folder's text
+    and feed files by name), before the MAX_FILES cap."""
     if root.is_file():
         return [root]
     if not root.is_dir():
         raise FeedError(f"{root} does not exist or is not a file or folder", permanent=True)
-    files = sorted(
+    return sorted(
         p
         for p in root.iterdir()
         if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES | FEED_SUFFIXES and p.name != SIDECAR
     )
-    return files[:MAX_FILES]
+
+
+def folder_limit_note(root: Path, max_entries: int) -> str | None:
+    """What a poll of the folder `root` leaves out, in words; None when it reads everything.
+
+    A folder is one document to the pipeline: at most MAX_FILES files are read and the newest
+    `max_entries` of their entries kept, so that one poll holds a bounded amount in memory.
+    """
+    count = len(documents(root)) if root.is_dir() else 0
+    limit = min(MAX_FILES, max_entries)
+    if count <= limit:
+        return None
+    return (
+        f"{count:,} documents, but one folder is read {limit:,} at a time "
+        f"(polling.max_entries {max_entries:,}, at most {MAX_FILES:,} files): "
+        f"{count - limit:,} are left out; split it into folders of at most {limit:,} documents"
+    )
 
 
 def _read(path: Path) -> bytes:
@@ -121,7 +139,7 @@ class LocalSource:
         What a parser left out or recovered from is said in the result's `bozo_reason`, per file.
         """
         root = local_path(feed.url)
-        files = _files(root)
+        files = documents(root)[:MAX_FILES]
         sidecar = load_sidecar(root if root.is_dir() else root.parent)
         if feed.etag is not None:
             digests = [(p.name, hashlib.sha1(_read(p)).digest()) for p in files]
