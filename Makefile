@@ -42,6 +42,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/feed_lists.py
+	$(BIN)/python bench/filters.py
+	$(BIN)/python bench/ingest.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

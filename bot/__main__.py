@@ -15,10 +15,14 @@ import typer
 
 from bot.chat.markdown import render
 from bot.config import Settings, load_settings, parse_duration
+from bot.core.command_args import MAX_DIGEST_CAP
+from bot.core.digest import DigestLimit
 from bot.core.errors import CommandError, ConfigError, WatchbotError
 from bot.core.explain import explain_item
 from bot.core.models import TOPICS, FeedSpec
+from bot.ingest.localfiles import folder_limit_note
 from bot.logs import setup_logging
+from bot.progress import TerminalProgress
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -118,7 +122,8 @@ def run(config: ConfigOpt = None) -> None:
                 "set WATCHBOT_HTTP_PORT or [http] port"
             ) from None
         try:
-            await Daemon(app).run(stop)  # it starts the chat adapters while this replica leads
+            daemon = Daemon(app, first_progress=TerminalProgress("first poll"))
+            await daemon.run(stop)  # it starts the chat adapters while this replica leads
         finally:
             for adapter in app.adapters:
                 await adapter.stop()
@@ -170,22 +175,28 @@ def ingest(
     async def main() -> int:
         ids = []
         known = {f.url: f for f in app.store.list_feeds()}
+        left_out = 0
         for path in paths:
             url = f"local:{path.resolve()}"
+            # Said before the poll, and counted in the exit code: nothing is dropped silently.
+            note = folder_limit_note(path, app.settings.polling.max_entries)
+            if note:
+                typer.echo(f"watchbot: {path}: {note}", err=True)
+                left_out += 1
             feed = known.get(url) or app.store.add_feed(
                 FeedSpec(url=url, name=path.name, poll_interval_s=86400, kind="local"),
                 app.clock.now(),
                 added_by="cli",
             )
             ids.append(feed.id)
-        report = await app.poll(feed_ids=ids)
+        report = await app.poll(feed_ids=ids, progress=TerminalProgress("ingest"))
         await app.flush()
         for r in report.results:
             if r.error:
                 typer.echo(f"watchbot: {r.name}: {r.error}", err=True)
             else:
                 typer.echo(f"{r.name}: {r.new} new, {r.updated} updated, {r.unchanged} unchanged")
-        return 1 if report.failures else 0
+        return 1 if report.failures or left_out else 0
 
     if _run(app, main()):
         raise typer.Exit(1)
@@ -212,8 +223,20 @@ def digest(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print it here; record and send nothing.")
     ] = False,
+    all_stories: Annotated[
+        bool, typer.Option("--all", help="Every story, past the channel's digest cap.")
+    ] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit", min=1, max=MAX_DIGEST_CAP, help="At most N stories a topic, this once."
+        ),
+    ] = None,
 ) -> None:
     """Build a channel's digest now and send it (or print it with --dry-run)."""
+    if all_stories and limit is not None:
+        raise _fail("--all and --limit exclude each other: choose one", 2)
+    cap: DigestLimit = "all" if all_stories else limit
     app = _app(config)
     channels = app.store.list_channels()
     chosen = next((c for c in channels if channel in (None, c.name)), None)
@@ -225,10 +248,12 @@ def digest(
 
     async def main() -> int:
         if dry_run:
-            message = app.digests.collect(chosen, since=start or chosen.last_digest_at, until=now)
+            message = app.digests.collect(
+                chosen, since=start or chosen.last_digest_at, until=now, limit=cap
+            )
             typer.echo(render(message))
             return 0
-        if app.digests.record(chosen.ref, now, since=start) is None:
+        if app.digests.record(chosen.ref, now, since=start, limit=cap) is None:
             typer.echo(f"No new items for {chosen.name} in this window.", err=True)
             return 0
         report = await app.flush()
@@ -515,7 +540,7 @@ def train(
             from bot.store.sql import SqlStore
 
             store = SqlStore(settings.storage.url)
-        report = run_train(corpus, out or MODEL_DIR, store)
+        report = run_train(corpus, out or MODEL_DIR, store, TerminalProgress("train"))
     except WatchbotError as exc:
         raise _fail(str(exc), 2) from None
     finally:

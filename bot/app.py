@@ -25,6 +25,7 @@ from bot.core.decide import PollPolicy
 from bot.core.digest import DigestService
 from bot.core.dispatch import Dispatcher, DispatchPolicy, DispatchReport
 from bot.core.feedback import FeedbackDesk
+from bot.core.filters import parse_rule
 from bot.core.models import Channel, FeedSpec
 from bot.core.pipeline import CycleReport, Poller
 from bot.core.ports import (
@@ -34,6 +35,7 @@ from bot.core.ports import (
     Classifier,
     Clock,
     Fetcher,
+    Progress,
     Source,
     StanceExtractor,
     Store,
@@ -69,6 +71,8 @@ def channel_from_config(cfg: ChannelConfig) -> Channel:
         alerts=cfg.alerts,
         threshold=cfg.alert_threshold,
         webhook_env=cfg.webhook_env,
+        filters=tuple(parse_rule(text) for text in cfg.filters),
+        digest_max_stories=cfg.digest_max_stories,
     )
 
 
@@ -155,9 +159,11 @@ class App:
         self.store.sync_feeds(feed_specs(self.settings), self.clock.now())
         self.store.sync_channels([channel_from_config(c) for c in self.settings.channels])
 
-    async def poll(self, *, feed_ids: list[int] | None = None) -> CycleReport:
-        """One poll cycle (due feeds, or exactly `feed_ids`), with metrics."""
-        report = await self.poller.poll_due(feed_ids=feed_ids)
+    async def poll(
+        self, *, feed_ids: list[int] | None = None, progress: Progress | None = None
+    ) -> CycleReport:
+        """One poll cycle (due feeds, or exactly `feed_ids`), with metrics; `progress` shows it."""
+        report = await self.poller.poll_due(feed_ids=feed_ids, progress=progress)
         for r in report.results:
             outcome = "error" if r.error else ("not_modified" if r.not_modified else "ok")
             metrics.POLLS.labels(outcome=outcome).inc()

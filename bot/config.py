@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -26,8 +27,13 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.core.errors import ConfigError
+from bot.core.errors import CommandError, ConfigError
+from bot.core.filters import MAX_RULES, parse_rule
 from bot.core.models import TOPICS, normalise_tags
+from bot.patterns import install as install_regex_engine
+
+# Filter rules are parsed from here on (the file, then commands and stored rows): RE2 compiles them.
+install_regex_engine()
 
 DEFAULT_CONFIG = Path("config/watchbot.toml")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.I)
@@ -183,6 +189,18 @@ class DigestConfig(_Strict):
         return self
 
 
+def check_filter(text: str) -> str:
+    """A filter rule as `/watch filter add` takes it, if it parses; ValueError saying why."""
+    try:
+        parse_rule(text)
+    except CommandError as exc:
+        raise ValueError(str(exc)) from None
+    return text
+
+
+FilterText = Annotated[str, AfterValidator(check_filter)]
+
+
 class ChannelConfig(_Strict):
     name: str
     platform: Literal["console", "slack", "discord"]
@@ -192,6 +210,10 @@ class ChannelConfig(_Strict):
     alert_threshold: float = Field(default=0.75, ge=0.0, le=1.0)
     digest: DigestConfig = DigestConfig()
     webhook_env: str | None = None  # Discord webhook mode: the env var that holds the URL
+    # Include/exclude rules on top of the classifier, as `/watch filter add` takes them.
+    filters: list[FilterText] = Field(default_factory=list, max_length=MAX_RULES)
+    # Stories per topic in this channel's digests; unset: delivery.digest_max_stories.
+    digest_max_stories: int | None = Field(default=None, ge=1, le=1000)
 
     @field_validator("topics")
     @classmethod

@@ -15,6 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
 from bot.core.errors import WatchbotError
+from bot.core.ports import Progress
 from bot.leader import SoleLeader
 
 log = logging.getLogger("watchbot.schedule")
@@ -28,8 +29,12 @@ class Daemon:
     dedupe key keeps one per slot); only the leader runs the chat connections and sends.
     """
 
-    def __init__(self, app: App, *, tick_s: float | None = None) -> None:
+    def __init__(
+        self, app: App, *, tick_s: float | None = None, first_progress: Progress | None = None
+    ) -> None:
         self.app = app
+        # The first cycle after a start can be long (every item of every feed is new): shown.
+        self.first_progress = first_progress
         self.tick_s = tick_s if tick_s is not None else app.settings.polling.tick
         self._chat_running = False
         self.scheduler = AsyncIOScheduler(timezone=UTC)
@@ -63,7 +68,8 @@ class Daemon:
         await self._guard("poll", self._poll_and_flush)
 
     async def _poll_and_flush(self) -> None:
-        report = await self.app.poll()
+        progress = self.first_progress if self.cycles == 0 else None
+        report = await self.app.poll(progress=progress)
         self.cycles += 1
         if report.results:
             self._flush_soon()

@@ -7,13 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.chat.markdown import render
-from bot.config import Settings
 from bot.core.commands import CommandContext
 from bot.core.messages import DigestMessage, ErrorReply, TableReply, TextReply
-from bot.store.sql import SqlStore
-from tests.fakes import REPO, FakeClock, RecordingSender
+from tests.harness import console_app
 
 ADMIN = CommandContext("console:desk", "desk", "alice", is_admin=True)
 USER = CommandContext("console:desk", "desk", "bob", is_admin=False)
@@ -21,23 +19,8 @@ USER = CommandContext("console:desk", "desk", "bob", is_admin=False)
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    settings = Settings.model_validate(
-        {
-            "storage": {"url": f"sqlite:///{tmp_path / 'w.db'}"},
-            "seeds": {"path": str(REPO / "seeds")},
-            "channels": [{"name": "desk", "platform": "console"}],
-        }
-    )
-    app = build_app(
-        settings,
-        store=SqlStore(settings.storage.url),
-        clock=FakeClock(),
-        senders={"console": RecordingSender()},
-    )
-    app.sync_config()
-    await app.poll(feed_ids=[f.id for f in app.store.list_feeds()])
-    yield app
-    await app.aclose()
+    async with console_app(tmp_path / "w.db") as app:
+        yield app
 
 
 async def run(app: App, line: str, ctx: CommandContext = ADMIN) -> str:
@@ -63,6 +46,8 @@ async def test_help_lists_every_command(app: App) -> None:
         "alerts",
         "feeds",
         "feed add",
+        "filter add include|exclude",
+        "digest-cap N|default",
         "search",
         "why",
         "status",
@@ -70,6 +55,7 @@ async def test_help_lists_every_command(app: App) -> None:
     ):
         assert f"/watch {name}" in text
     assert "/watch feed add URL" in await run(app, "feed help")
+    assert "/watch filter add include|exclude" in await run(app, "filter help")
 
 
 async def test_digest_now_with_topic_and_window(app: App) -> None:

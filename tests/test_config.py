@@ -52,6 +52,27 @@ def test_shipped_config_runs_as_shipped() -> None:
         ),
         ("[[channels]]\nname = 'd'\nplatform = 'slack'\n", "channels[0]", "needs a target"),
         ("[classifier.thresholds]\ntroops = 1.5\n", "classifier.thresholds", "between 0 and 1"),
+        (
+            MINIMAL + "filters = ['exclude sport', 'include /(troops/']\n",
+            "channels[0].filters[1]",
+            "/(troops/ is not a usable regular expression: missing )",
+        ),
+        (
+            MINIMAL + "filters = ['exclude sport in:body']\n",
+            "channels[0].filters[0]",
+            "unknown scope `in:body`",
+        ),
+        (MINIMAL + "filters = ['sport']\n", "channels[0].filters[0]", "include or exclude"),
+        (
+            MINIMAL + f"filters = {[f'exclude w{n}' for n in range(51)]}\n",
+            "channels[0].filters",
+            "at most 50 items",
+        ),
+        (
+            MINIMAL + "digest_max_stories = 0\n",
+            "channels[0].digest_max_stories",
+            "greater than or equal to 1",
+        ),
     ],
 )
 def test_errors_name_file_key_and_problem(
@@ -94,3 +115,22 @@ def test_feed_tags_are_trimmed_and_deduplicated_case_insensitively(tmp_path: Pat
         "[[feeds]]\nurl = 'https://x.org/f'\ntags = [' Europe ', 'europe', 'Think  tanks']\n",
     )
     assert load_settings(path).feeds[0].tags == ["Europe", "Think tanks"]
+
+
+def test_channel_filters_and_digest_cap_reach_the_stored_channel(tmp_path: Path) -> None:
+    from bot.app import channel_from_config
+    from bot.core.filters import FilterRule
+
+    path = write(
+        tmp_path,
+        MINIMAL
+        + "digest_max_stories = 12\n"
+        + r"filters = ['exclude /\bop-ed\b/ in:title', 'include troops tag:Ukraine']"
+        + "\n",
+    )
+    channel = channel_from_config(load_settings(path).channels[0])
+    assert channel.digest_max_stories == 12
+    assert channel.filters == (
+        FilterRule("exclude", r"\bop-ed\b", regex=True, scope="title"),
+        FilterRule("include", "troops", tag="Ukraine"),
+    )

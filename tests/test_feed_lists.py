@@ -10,15 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, build_app
-from bot.config import Settings
+from bot.app import App
 from bot.core.commands import CommandContext
 from bot.core.feedlist import MAX_FEEDS
 from bot.core.messages import ErrorReply, TextReply
 from bot.core.models import Upload
 from bot.ingest.opml import parse_opml
-from bot.store.sql import SqlStore
-from tests.fakes import REPO, FakeClock, RecordingSender
+from tests.fakes import REPO
+from tests.harness import cli_config, console_app
 
 DATA = Path(__file__).parent / "data" / "opml"
 
@@ -40,30 +39,19 @@ def opml_of(*urls: str) -> Upload:
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    settings = Settings.model_validate(
-        {
-            "storage": {"url": f"sqlite:///{tmp_path / 'w.db'}"},
-            "seeds": {"enabled": False},
-            "classifier": {"model": "rules"},
-            "feeds": [
-                {
-                    "url": "https://frontline.example/rss.xml",
-                    "name": "Front Line",
-                    "tags": ["From config"],
-                }
-            ],
-            "channels": [{"name": "desk", "platform": "console"}],
-        }
-    )
-    app = build_app(
-        settings,
-        store=SqlStore(settings.storage.url),
-        clock=FakeClock(),
-        senders={"console": RecordingSender()},
-    )
-    app.sync_config()
-    yield app
-    await app.aclose()
+    config = {
+        "seeds": {"enabled": False},
+        "classifier": {"model": "rules"},
+        "feeds": [
+            {
+                "url": "https://frontline.example/rss.xml",
+                "name": "Front Line",
+                "tags": ["From config"],
+            }
+        ],
+    }
+    async with console_app(tmp_path / "w.db", config, poll=False) as app:
+        yield app
 
 
 async def execute(app: App, line: str, context: CommandContext) -> TextReply:
@@ -196,24 +184,6 @@ async def test_export_round_trips_through_import(app: App, tmp_path: Path) -> No
     assert folders == ["From config", "Ukraine", "European security", "Europe"]
 
 
-def _config(tmp_path: Path) -> Path:
-    path = tmp_path / "watchbot.toml"
-    path.write_text(
-        f"""
-[storage]
-url = "sqlite:///{tmp_path / "cli.db"}"
-[seeds]
-enabled = false
-[classifier]
-model = "rules"
-[[channels]]
-name = "desk"
-platform = "console"
-"""
-    )
-    return path
-
-
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -225,7 +195,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_import_dry_run_import_and_export(tmp_path: Path) -> None:
-    config = str(_config(tmp_path))
+    config = str(cli_config(tmp_path))
     feedly = str(DATA / "feedly.opml")
 
     dry = cli("feeds", "import", feedly, "--dry-run", "-c", config)
@@ -251,7 +221,7 @@ def test_cli_import_dry_run_import_and_export(tmp_path: Path) -> None:
 
 
 def test_cli_import_of_a_broken_file_fails_with_one_line(tmp_path: Path) -> None:
-    config = str(_config(tmp_path))
+    config = str(cli_config(tmp_path))
     broken = tmp_path / "broken.opml"
     broken.write_text("<opml><body><outline")
 

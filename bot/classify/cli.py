@@ -9,10 +9,12 @@ from bot.classify.data import read_corpus, read_heldout
 from bot.classify.feedback import feedback_examples
 from bot.classify.modeldir import MODEL_DIR
 from bot.classify.train import TrainReport, train
-from bot.core.ports import Store
+from bot.core.ports import Progress, Store
 
 
-def run_train(corpus_dir: Path, out_dir: Path, store: Store | None) -> TrainReport:
+def run_train(
+    corpus_dir: Path, out_dir: Path, store: Store | None, progress: Progress | None = None
+) -> TrainReport:
     """Train on the corpus (+ the store's feedback, if a store is given) and write `out_dir`.
 
     The corpus's `heldout/` folder is read for the held-out figures only, never trained on.
@@ -26,6 +28,7 @@ def run_train(corpus_dir: Path, out_dir: Path, store: Store | None) -> TrainRepo
         out_dir,
         feedback=feedback,
         evaluation_only=read_heldout(corpus_dir),
+        progress=progress,
     )
 
 

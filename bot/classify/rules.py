@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, SENT_START
+from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from bot.classify.lexicon import (
@@ -70,6 +71,17 @@ def _actors(span: Span, ents: Sequence[Span] | None = None) -> tuple[str, ...]:
 
 
 _SENTS_KEY = "watchbot_sentences"
+_TEXT_KEY = "watchbot_text"
+
+
+def pipe_texts(nlp: Language, texts: Sequence[str], batch_size: int) -> list[Doc]:
+    """`nlp.pipe(texts)`, each doc remembering its text: `Doc.text` would rebuild it from a Token
+    object per token, which cost as much as the tokenizer (the tokenizer is lossless, so the
+    input is the doc's text)."""
+    docs = list(nlp.pipe(texts, batch_size=batch_size))
+    for doc, text in zip(docs, texts, strict=True):
+        doc.user_data[_TEXT_KEY] = text
+    return docs
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,16 +100,26 @@ def _sentences(doc: Doc) -> list[_Sentence]:
     """
     cached: list[_Sentence] | None = doc.user_data.get(_SENTS_KEY)
     if cached is None:
-        flags = doc.to_array([SENT_START])
+        flags, offsets = doc.to_array([SENT_START, IDX]).T if len(doc) else ((), ())
         starts = [0, *(int(i) for i in numpy.flatnonzero(flags == 1) if i > 0)] if len(doc) else []
         bounds = zip(starts, [*starts[1:], len(doc)], strict=True)
         cached = []
-        for span in (doc[a:b] for a, b in bounds):
-            text = span.text.strip()
+        whole = doc.user_data.get(_TEXT_KEY) or doc.text
+        for a, b in bounds:
+            # A sentence runs up to the next one's first character: sliced from the doc's text
+            # (the tokenizer is lossless), stripping drops what Span.text leaves out. Span.text
+            # would build a Token object per token.
+            end = int(offsets[b]) if b < len(doc) else len(whole)
+            text = whole[int(offsets[a]) : end].strip()
             lower = text.lower()
-            cached.append(_Sentence(span, text, lower, bool(UKRAINE.search(lower))))
+            cached.append(_Sentence(doc[a:b], text, lower, bool(UKRAINE.search(lower))))
         doc.user_data[_SENTS_KEY] = cached
     return cached
+
+
+def sentences(doc: Doc) -> list[tuple[Span, str]]:
+    """The doc's sentences with their stripped text (computed once per doc, shared by steps)."""
+    return [(s.span, s.text) for s in _sentences(doc)]
 
 
 _Judgement = tuple[float, list[str], bool]  # score, cues, false friend
@@ -254,7 +276,7 @@ class RuleClassifier:
     def classify_many(self, docs: Sequence[tuple[str, str]]) -> list[Classification]:
         """Classify items in one spaCy batch."""
         texts = [compose_text(t, x) for t, x in docs]
-        return [self._from_doc(doc) for doc in self.nlp.pipe(texts, batch_size=64)]
+        return [self._from_doc(doc) for doc in pipe_texts(self.nlp, texts, 64)]
 
     def _from_doc(self, doc: Doc) -> Classification:
         scores: dict[str, float] = {}

@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.pipeline import TextCategorizer
 from spacy.tokens import Doc, Span
 
-from bot.classify.rules import Evidence, compose_text, doc_score, read_topic
+from bot.classify.rules import Evidence, compose_text, doc_score, pipe_texts, read_topic, sentences
 from bot.core.models import TOPICS
 
 TEXTCAT = "textcat_multilabel"
@@ -78,8 +78,9 @@ def _windows(
     doc: Doc, title_chars: int, found: Sequence[Evidence], k: int
 ) -> tuple[list[str], list[list[str]]]:
     """(title sentences, sentence windows): the lede first, then up to k relevant passages."""
-    sents = [s.text.strip() for s in doc.sents if s.text.strip()]
-    starts = [s.start_char for s in doc.sents if s.text.strip()]
+    kept = [(span.start_char, text) for span, text in sentences(doc) if text]
+    sents = [text for _, text in kept]
+    starts = [start for start, _ in kept]
     title = [t for t, start in zip(sents, starts, strict=True) if start < title_chars]
     body = [t for t, start in zip(sents, starts, strict=True) if start >= title_chars]
     lede: list[str] = []
@@ -138,7 +139,7 @@ def analyse(
     """Rule evidence on the whole text, and views scored by textcat and rules, for each item."""
     texts = [compose_text(title, text) for title, text in items]
     with nlp.select_pipes(disable=[TEXTCAT]):
-        docs = list(nlp.pipe(texts, batch_size=batch_size))
+        docs = pipe_texts(nlp, texts, batch_size)
     signals = []
     for doc in docs:
         read = {t: read_topic(doc, t) for t in TOPICS}

@@ -30,6 +30,7 @@ from spacy.training import Example
 from thinc.api import Adam, Model, Optimizer, fix_random_seed  # = spacy.util.fix_random_seed
 
 from bot.classify import calibrate
+from bot.classify.calibrate import Calibrator
 from bot.classify.data import LabelledItem, data_hash, fold_of, is_held_out_file_item, split
 from bot.classify.features import ARCHITECTURE
 from bot.classify.gazetteer import entity_patterns, load_actors
@@ -37,6 +38,7 @@ from bot.classify.modeldir import write_meta
 from bot.classify.rules import RULES_VERSION, compose_text
 from bot.classify.signals import TEXTCAT, analyse
 from bot.core.models import TOPICS
+from bot.core.ports import Progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +133,14 @@ def _apply_averages(model: Model[Any, Any], optimizer: Optimizer) -> None:
                 node.set_param(name, averages[key].copy())
 
 
-def train_textcat(items: Sequence[LabelledItem], config: TrainConfig, seed: int) -> Language:
-    """A fitted pipeline (textcat disabled in the pipe run; see signals.analyse)."""
+def train_textcat(
+    items: Sequence[LabelledItem],
+    config: TrainConfig,
+    seed: int,
+    progress: Progress | None = None,
+) -> Language:
+    """A fitted pipeline (textcat disabled in the pipe run; see signals.analyse); each epoch
+    done is counted on `progress`."""
     fix_random_seed(seed)
     nlp = build_pipeline(config)
     examples = [
@@ -160,6 +168,8 @@ def train_textcat(items: Sequence[LabelledItem], config: TrainConfig, seed: int)
         rng.shuffle(order)
         for start in range(0, len(order), config.batch_size):
             textcat.update(order[start : start + config.batch_size], sgd=optimizer)  # type: ignore[attr-defined]
+        if progress is not None:
+            progress.advance(1)
     _apply_averages(textcat.model, optimizer)  # type: ignore[attr-defined]
     _add_actor_ruler(nlp)
     nlp.disable_pipe(TEXTCAT)
@@ -175,14 +185,17 @@ class _Fold:
 
 
 def out_of_fold(
-    train_items: Sequence[LabelledItem], extra: Sequence[LabelledItem], config: TrainConfig
+    train_items: Sequence[LabelledItem],
+    extra: Sequence[LabelledItem],
+    config: TrainConfig,
+    progress: Progress | None = None,
 ) -> _Fold:
     """Model and rule signals for every training item, each from a textcat that never saw it."""
     oof = _Fold()
     for k in range(config.folds):
         held = [i for i in train_items if fold_of(i.id, config.folds) == k]
         fit = [i for i in train_items if fold_of(i.id, config.folds) != k] + list(extra)
-        nlp = train_textcat(fit, config, seed=config.seed + k + 1)
+        nlp = train_textcat(fit, config, seed=config.seed + k + 1, progress=progress)
         for item, sig in zip(held, analyse(nlp, [(i.title, i.text) for i in held]), strict=True):
             if len(sig.views[TOPICS[0]]) > 1:
                 continue  # a long article: its views are scored by the calibrator, not fitted on
@@ -193,6 +206,31 @@ def out_of_fold(
                     oof.false_friend[t].append(bool(sig.lookalikes[t]))
                     oof.gold[t].append(item.labels[t])
     return oof
+
+
+def _calibrate(
+    oof: _Fold, config: TrainConfig
+) -> tuple[dict[str, Calibrator], dict[str, float], dict[str, dict[str, float]]]:
+    """Per topic: the calibrator fitted on out-of-fold signals, its threshold and its figures."""
+    calibrators: dict[str, Calibrator] = {}
+    thresholds: dict[str, float] = {}
+    oof_points: dict[str, dict[str, float]] = {}
+    for t in TOPICS:
+        signals = (oof.model_p[t], oof.rule[t], oof.false_friend[t])
+        cal = calibrate.fit(*signals, oof.gold[t], l2=config.calibration_l2)
+        scores = [cal.score(p, r, f) for p, r, f in zip(*signals, strict=True)]
+        point = calibrate.choose_threshold(
+            scores, oof.gold[t], config.min_precision, config.min_recall
+        )
+        calibrators[t], thresholds[t] = cal, point.threshold
+        oof_points[t] = {
+            "threshold": point.threshold,
+            "precision": round(point.precision, 4),
+            "recall": round(point.recall, 4),
+            "f1": round(point.f1, 4),
+            "items": len(scores),
+        }
+    return calibrators, thresholds, oof_points
 
 
 def model_version(today: date, training_hash: str) -> str:
@@ -209,11 +247,13 @@ def train(
     config: TrainConfig | None = None,
     today: date | None = None,
     evaluate_held_out: bool = True,
+    progress: Progress | None = None,
 ) -> TrainReport:
     """Train on the corpus items' training split (+ feedback) and write the model to `out_dir`.
 
     `evaluation_only` (the corpus's `heldout/` items) joins the held-out figures and nothing else;
-    `items` must not contain any of them (`split` raises ValueError).
+    `items` must not contain any of them (`split` raises ValueError). `progress` counts the
+    epochs of every fold's textcat and of the final one.
     """
     from bot.classify import evaluate  # evaluate imports the model; keep the import one-way
 
@@ -226,24 +266,15 @@ def train(
     if any(not is_held_out_file_item(i) for i in evaluation_only):
         raise ValueError("evaluation_only takes items of the corpus's heldout/ folder only")
     held_out = [*evaluation_only, *held_out]
-    oof = out_of_fold(train_items, feedback, config)
-    calibrators, thresholds, oof_points = {}, {}, {}
-    for t in TOPICS:
-        signals = (oof.model_p[t], oof.rule[t], oof.false_friend[t])
-        cal = calibrate.fit(*signals, oof.gold[t], l2=config.calibration_l2)
-        scores = [cal.score(p, r, f) for p, r, f in zip(*signals, strict=True)]
-        point = calibrate.choose_threshold(
-            scores, oof.gold[t], config.min_precision, config.min_recall
-        )
-        calibrators[t], thresholds[t] = cal, point.threshold
-        oof_points[t] = {
-            "threshold": point.threshold,
-            "precision": round(point.precision, 4),
-            "recall": round(point.recall, 4),
-            "f1": round(point.f1, 4),
-            "items": len(scores),
-        }
-    nlp = train_textcat([*train_items, *feedback], config, seed=config.seed)
+    if progress is not None:
+        progress.start((config.folds + 1) * config.epochs, "epochs")
+    try:
+        oof = out_of_fold(train_items, feedback, config, progress)
+        calibrators, thresholds, oof_points = _calibrate(oof, config)
+        nlp = train_textcat([*train_items, *feedback], config, config.seed, progress)
+    finally:
+        if progress is not None:
+            progress.close()
     training_hash = data_hash([*train_items, *feedback])
     version = model_version(today or datetime.now(UTC).date(), training_hash)
     nlp.meta.update({"name": "watchbot_textcat", "version": "1.0.0", "description": version})

@@ -8,8 +8,8 @@ from bot.core.messages import TextReply
 COMMANDS: dict[str, tuple[str, str]] = {
     "help": ("help [COMMAND]", "this list, or the usage of one command"),
     "digest": (
-        "digest [TOPIC] [24h|7d|2w] [here]",
-        "a digest now (only to you; `here` posts it in the channel)",
+        "digest [TOPIC] [24h|7d|2w] [--all|N] [here]",
+        "a digest now (only to you; `here` posts it in the channel; --all or N: lift the cap)",
     ),
     "subscribe": (
         'subscribe [TOPICS] [daily HH:MM | weekly DAY HH:MM | cron "m h dom mon dow"] [ZONE]',
@@ -21,6 +21,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "feed": (
         "feed add URL [NAME] | feed remove ID | feed import [--dry-run] | feed export",
         "add or remove feeds; import or export an OPML feed list (admins)",
+    ),
+    "filter": (
+        "filter add include|exclude WORDS|/REGEX/ [in:title|in:text] [tag:TAG] [feed:NAME-or-URL]"
+        " | filter list | filter remove N | filter clear",
+        "what this channel gets beyond the classifier (add, remove, clear: admins)",
+    ),
+    "digest-cap": (
+        "digest-cap N|default",
+        "at most N stories a topic in this channel's digests (admins)",
     ),
     "search": ("search QUERY", "full-text search over stored items, newest first"),
     "why": ("why ITEM", "why an item matched, and why it was or was not delivered here"),

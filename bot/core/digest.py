@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-import base64
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Literal
 
+from bot.core.digest_payload import (
+    StoryView,
+    attachments_from,
+    attachments_payload,
+    moves_from,
+    moves_payload,
+    stories_from,
+    stories_payload,
+)
+from bot.core.filters import channel_filter, item_subject
 from bot.core.messages import Attachment, DigestMessage, DigestSection, ItemLine, StanceChange
 from bot.core.models import TOPICS, Channel, Item, PendingDelivery
 from bot.core.ports import AnalysisStore, ChartRenderer, Clock, Store
@@ -28,13 +38,9 @@ def _rank(item: Item, topic: str, end: datetime) -> float:
 
 CHART_DAYS = 30
 
-
-@dataclass(frozen=True, slots=True)
-class StoryView:
-    """Stories of a digest's items: item id → story id, story id → its outlets (first first)."""
-
-    story_of: Mapping[int, int] = field(default_factory=dict)
-    sources: Mapping[int, Sequence[str]] = field(default_factory=dict)
+# How many stories a topic a digest shows: None, the channel's cap (or the default); a number;
+# or "all" to lift the cap for one request.
+DigestLimit = int | Literal["all"] | None
 
 
 def is_weekly(cron: str | None) -> bool:
@@ -138,9 +144,9 @@ def digest_from_payload(
         window_end=window_end,
         title=str(payload.get("title", "Watchbot digest")),
         timezone=str(payload.get("timezone", "UTC")),
-        stories=_stories_from(payload.get("stories")),
-        moves=_moves_from(payload.get("moves")),
-        attachments=_attachments_from(payload.get("attachments")),
+        stories=stories_from(payload.get("stories")),
+        moves=moves_from(payload.get("moves")),
+        attachments=attachments_from(payload.get("attachments")),
         left_out=int(str(payload.get("left_out", 0))),
     )
 
@@ -170,94 +176,6 @@ def _stored_items(
     return [i for i in items if i is not None]
 
 
-# --- what a recorded digest keeps besides its item ids, so that a resend is the same -------
-
-
-def _stories_payload(view: StoryView) -> dict[str, object]:
-    return {
-        "story_of": {str(i): s for i, s in view.story_of.items()},
-        "sources": {str(s): list(o) for s, o in view.sources.items()},
-    }
-
-
-def _stories_from(value: object) -> StoryView:
-    if not isinstance(value, dict):
-        return StoryView()
-    story_of, sources = value.get("story_of"), value.get("sources")
-    return StoryView(
-        story_of={int(k): int(v) for k, v in story_of.items()}
-        if isinstance(story_of, dict)
-        else {},
-        sources={int(k): [str(o) for o in v] for k, v in sources.items()}
-        if isinstance(sources, dict)
-        else {},
-    )
-
-
-def _moves_payload(moves: Sequence[StanceChange]) -> list[dict[str, object]]:
-    return [
-        {
-            "speaker": m.speaker,
-            "topic": m.topic,
-            "stance": m.stance,
-            "said_at": m.said_at.isoformat(),
-            "item_id": m.item_id,
-            "previous": m.previous,
-            "previous_at": m.previous_at.isoformat() if m.previous_at else None,
-        }
-        for m in moves
-    ]
-
-
-def _moves_from(value: object) -> tuple[StanceChange, ...]:
-    if not isinstance(value, list):
-        return ()
-    return tuple(
-        StanceChange(
-            speaker=str(m["speaker"]),
-            topic=str(m["topic"]),
-            stance=str(m["stance"]),
-            said_at=datetime.fromisoformat(str(m["said_at"])),
-            item_id=int(m["item_id"]),
-            previous=str(m["previous"]) if m.get("previous") else None,
-            previous_at=datetime.fromisoformat(str(m["previous_at"]))
-            if m.get("previous_at")
-            else None,
-        )
-        for m in value
-        if isinstance(m, dict)
-    )
-
-
-def _attachments_payload(attachments: Sequence[Attachment]) -> list[dict[str, str]]:
-    return [
-        {
-            "filename": a.filename,
-            "media_type": a.media_type,
-            "title": a.title,
-            "path": a.path,
-            "data": base64.b64encode(a.data).decode("ascii"),
-        }
-        for a in attachments
-    ]
-
-
-def _attachments_from(value: object) -> tuple[Attachment, ...]:
-    if not isinstance(value, list):
-        return ()
-    return tuple(
-        Attachment(
-            filename=str(a["filename"]),
-            data=base64.b64decode(str(a["data"])),
-            media_type=str(a.get("media_type", "image/png")),
-            title=str(a.get("title", "")),
-            path=str(a.get("path", "")),
-        )
-        for a in value
-        if isinstance(a, dict)
-    )
-
-
 class DigestService:
     """Records a channel's digest for a schedule slot; the dispatcher sends it."""
 
@@ -285,13 +203,33 @@ class DigestService:
         until: datetime,
         topics: Sequence[str] | None = None,
         weekly: bool | None = None,
+        limit: DigestLimit = None,
     ) -> DigestMessage:
         """The digest a channel would get for a window, without recording anything.
 
         Weekly digests (by default: a channel whose schedule fires once a week) add the "who
-        moved" section and the chart of daily items per topic over the last 30 days.
+        moved" section and the chart of daily items per topic over the last 30 days. Items the
+        channel's filters hold back are left out; `limit` overrides its cap for this digest.
         """
-        return self._collect(channel, since=since, until=until, topics=topics, weekly=weekly)[0]
+        return self._collect(
+            channel, since=since, until=until, topics=topics, weekly=weekly, limit=limit
+        )[0]
+
+    def cap_for(self, channel: Channel, limit: DigestLimit = None) -> int | None:
+        """Stories a topic for this digest: `limit`, else the channel's cap, else the default."""
+        if limit == "all":
+            return None
+        if limit is not None:
+            return limit
+        return channel.digest_max_stories or self.max_per_topic
+
+    def _filtered(self, channel: Channel, items: Sequence[Item]) -> Sequence[Item]:
+        """The items the channel's filters let through (all of them without filters)."""
+        if not channel.filters:
+            return items
+        flt = channel_filter(channel.filters)
+        feeds = {f.id: f for f in self.store.list_feeds()}
+        return [i for i in items if flt.passes(item_subject(i, feeds.get(i.feed_id)))]
 
     def _collect(
         self,
@@ -301,10 +239,11 @@ class DigestService:
         until: datetime,
         topics: Sequence[str] | None = None,
         weekly: bool | None = None,
+        limit: DigestLimit = None,
     ) -> tuple[DigestMessage, StoryView]:
         """`collect`, and the stories of the window's items (so `record` need not ask again)."""
         wanted = list(topics or channel.topics)
-        items = self.store.items_between(since, until, wanted)
+        items = self._filtered(channel, self.store.items_between(since, until, wanted))
         weekly = is_weekly(channel.digest_cron) if weekly is None else weekly
         moves = who_moved(self.analysis, since, until) if weekly and self.analysis else ()
         stories = self.stories([i.id for i in items])
@@ -318,7 +257,7 @@ class DigestService:
             stories=stories,
             moves=moves,
             attachments=(self.chart(until),) if weekly and self.charts else (),
-            max_per_topic=self.max_per_topic,
+            max_per_topic=self.cap_for(channel, limit),
         )
         return digest, stories
 
@@ -349,13 +288,18 @@ class DigestService:
         )
 
     def record(
-        self, channel_ref: str, slot: datetime | None = None, *, since: datetime | None = None
+        self,
+        channel_ref: str,
+        slot: datetime | None = None,
+        *,
+        since: datetime | None = None,
+        limit: DigestLimit = None,
     ) -> int | None:
         """Record the digest for schedule `slot` (default now) once; None when empty or recorded.
 
         The dedupe key is channel + slot (to the minute), so two replicas or a restart firing the
         same slot record one digest. The window runs from the channel's previous digest (or
-        `since`) to now.
+        `since`) to now; `limit` overrides the channel's cap for this one.
         """
         channel = self.store.get_channel(channel_ref)
         if channel is None or not channel.subscribed:
@@ -363,7 +307,7 @@ class DigestService:
         end = self.clock.now()
         key_time = slot or end
         start = since or channel.last_digest_at
-        digest, view = self._collect(channel, since=start, until=end)
+        digest, view = self._collect(channel, since=start, until=end, limit=limit)
         if digest.item_count == 0:
             log.info("digest.empty", extra={"channel": channel_ref})
             return None
@@ -386,9 +330,9 @@ class DigestService:
                 "title": digest.title,
                 "topics": list(channel.topics),
                 "timezone": channel.timezone,
-                "stories": _stories_payload(stories),
-                "moves": _moves_payload(digest.moves),
-                "attachments": _attachments_payload(digest.attachments),
+                "stories": stories_payload(stories),
+                "moves": moves_payload(digest.moves),
+                "attachments": attachments_payload(digest.attachments),
                 "left_out": digest.left_out,
             },
         )

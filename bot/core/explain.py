@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.errors import CommandError
+from bot.core.filters import FilterVerdict, channel_filter, item_subject
 from bot.core.messages import TextReply
 from bot.core.models import TOPIC_TITLES, TOPICS, Channel, Item
 from bot.core.ports import Store
@@ -24,17 +25,31 @@ _FOLLOWUP_STATES = {
 }
 
 
+def _filter_verdict(store: Store, item: Item, channel: Channel) -> FilterVerdict | None:
+    """What the channel's filters say of the item; None when it has none."""
+    if not channel.filters:
+        return None
+    subject = item_subject(item, store.get_feed(item.feed_id))
+    return channel_filter(channel.filters).verdict(subject)
+
+
 def _delivery_lines(store: Store, item: Item, channels: Sequence[Channel]) -> list[str]:
     deliveries = {d.channel_ref: d for d in store.alerts_for_item(item.id)}
     c = item.classification
     lines = []
     for ch in channels:
+        verdict = _filter_verdict(store, item, ch)
+        if verdict is not None:
+            goes = "it may alert and goes to digests" if verdict.passed else "no alert, no digest"
+            lines.append(f"{ch.name} filters: {verdict.reason} ({goes})")
         d = deliveries.get(ch.ref)
         if d is not None:
             state = _FOLLOWUP_STATES if d.kind == "followup" else _ALERT_STATES
             lines.append(f"{ch.name}: {state[d.status]}" + (f" ({d.error})" if d.error else ""))
             continue
-        if item.duplicate_of is not None:
+        if verdict is not None and not verdict.passed:
+            reason = "not alerted and left out of digests: this channel's filters hold it back"
+        elif item.duplicate_of is not None:
             reason = f"duplicate of item #{item.duplicate_of}, which was handled first"
         elif item.silent:
             reason = "not alerted: stored during the feed's first run (it goes to the digest only)"

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from bot.core.filters import FilterRule
+
 TOPICS: tuple[str, ...] = ("guarantees", "troops")
 TOPIC_TITLES: dict[str, str] = {
     "guarantees": "Security guarantees",
@@ -189,6 +191,8 @@ class Channel:
     last_digest_at: datetime | None = None
     subscribed: bool = True
     webhook_env: str | None = None
+    filters: tuple[FilterRule, ...] = ()  # include/exclude rules on top of the classifier
+    digest_max_stories: int | None = None  # stories per topic in a digest; None: the default
 
     @property
     def platform(self) -> str:

@@ -21,8 +21,10 @@ from bot.core.decide import (
     unique_in_document,
 )
 from bot.core.errors import FeedError
+from bot.core.filters import subject_of
 from bot.core.models import Candidate, Channel, Classification, Feed, ParsedEntry, PendingDelivery
 from bot.core.normalise import MAX_BODY_CHARS, normalise
+from bot.core.notices import feed_notices
 from bot.core.ports import (
     ArticleReader,
     Classifier,
@@ -31,6 +33,7 @@ from bot.core.ports import (
     FeedOutcome,
     NewItem,
     Offload,
+    Progress,
     Source,
     Store,
     UpdateItem,
@@ -111,15 +114,20 @@ class Poller:
         self.lease_ttl_s = lease_ttl_s
         self.lease_batch = 2 * concurrency
 
-    async def poll_due(self, *, feed_ids: Sequence[int] | None = None) -> CycleReport:
+    async def poll_due(
+        self, *, feed_ids: Sequence[int] | None = None, progress: Progress | None = None
+    ) -> CycleReport:
         """Poll every feed that is due now (or exactly `feed_ids`, due or not).
 
         With a lease owner, due feeds are leased in batches as polling slots free up, so several
-        replicas sharing the database split them between them.
+        replicas sharing the database split them between them. `progress` counts the new items
+        classified, its total growing as feeds are read.
         """
         now = self.clock.now()
         channels = self.store.list_channels()
-        cycle = _Cycle()
+        cycle = _Cycle(progress)
+        if progress is not None:
+            progress.start(0, "items")
         try:
             if feed_ids is None and self.lease_owner is not None:
                 results = await self._poll_leased(self.lease_owner, channels, cycle)
@@ -136,6 +144,8 @@ class Poller:
                 )
         finally:
             cycle.flush(self.store)
+            if progress is not None:
+                progress.close()
         return CycleReport(results=results)
 
     async def _poll_leased(
@@ -247,7 +257,9 @@ class Poller:
         silent = not feed.primed
         if feed.fulltext and self.articles is not None and not silent:
             plan.new[:] = await self._with_full_text(plan.new)
-        classifications = await self._classify([(c.title, c.text) for c in plan.new])
+        classifications = await self._classify_counted(
+            [(c.title, c.text) for c in plan.new], cycle.progress if cycle is not None else None
+        )
         # Other polls were stored while this one waited: drop what they stored meanwhile (the
         # same story syndicated), so that deciding and storing act on the same state; and a
         # first poll of a feed that another poll primed meanwhile (a lease that lapsed) is not
@@ -266,7 +278,15 @@ class Poller:
         elif self._announce_silence(feed, channels, now):
             outcome = dataclasses.replace(outcome, silenced=True)
         deliveries = [
-            alert_deliveries(n.classification, channels, silent=silent) for n in new_items
+            alert_deliveries(
+                n.classification,
+                channels,
+                silent=silent,
+                subject=subject_of(
+                    n.candidate.title, n.candidate.summary, n.candidate.source, feed
+                ),
+            )
+            for n in new_items
         ]
         # A later source of a known story alerts no channel the story already alerted.
         prepared = self.analysis.prepare(new_items) if self.analysis else None
@@ -301,6 +321,27 @@ class Poller:
 
     async def _classify_here(self, docs: Sequence[tuple[str, str]]) -> list[Classification]:
         return self.classifier.classify_many(docs)
+
+    async def _classify_counted(
+        self, docs: Sequence[tuple[str, str]], progress: Progress | None
+    ) -> list[Classification]:
+        """Classify a feed's new items in chunks of the batcher's size, counting each chunk done.
+
+        A large document (a folder of thousands of articles) is then several batches: they run
+        on several workers at once when there is a pool, and the progress moves as they finish.
+        """
+        if progress is not None:
+            progress.expect(len(docs))
+        size = self._classify.max_docs
+
+        async def chunk(part: Sequence[tuple[str, str]]) -> list[Classification]:
+            done = await self._classify(part)
+            if progress is not None:
+                progress.advance(len(part))
+            return done
+
+        parts = [docs[k : k + size] for k in range(0, len(docs), size)]
+        return [c for done in await asyncio.gather(*map(chunk, parts)) for c in done]
 
     async def _with_full_text(self, candidates: Sequence[Candidate]) -> list[Candidate]:
         """Candidates whose body is their article's extracted text, when it is longer."""
@@ -388,9 +429,10 @@ def prepare_candidates(
 class _Cycle:
     """Outcomes of one cycle's 304s, written together: one transaction instead of hundreds."""
 
-    def __init__(self, batch: int = 200) -> None:
+    def __init__(self, progress: Progress | None = None, batch: int = 200) -> None:
         self.batch = batch
         self.outcomes: list[FeedOutcome] = []
+        self.progress = progress  # the cycle's, when someone watches it
 
     def add(self, outcome: FeedOutcome, store: Store) -> None:
         self.outcomes.append(outcome)
@@ -476,13 +518,4 @@ def disabled_notices(
         f"Feed #{feed.id} “{feed.name}” was disabled after {failures} failed polls "
         f"(last error: {error}). Fix it and re-add it with `/watch feed add {feed.url}`."
     )
-    return [
-        PendingDelivery(
-            channel_ref=ch.ref,
-            kind="notice",
-            dedupe_key=f"notice:feed-disabled:{feed.id}:{ch.ref}:{now:%Y%m%dT%H%M}",
-            payload={"text": text},
-        )
-        for ch in channels
-        if ch.subscribed
-    ]
+    return feed_notices(feed, channels, "disabled", now, text)

@@ -81,6 +81,23 @@ class Offload(Protocol):
     def __call__(self, fn: Callable[[], T], /) -> Awaitable[T]: ...
 
 
+class Progress(Protocol):
+    """Progress of long work (a cold poll cycle, an ingest, training), shown to whoever waits.
+
+    `start` opens it with what is known of the total (0: not yet known), `expect` adds work found
+    on the way (a feed read brings its new items), `advance` counts work done, `close` ends it.
+    Implementations decide where it shows (a terminal) and stay silent elsewhere.
+    """
+
+    def start(self, total: int, unit: str) -> None: ...
+
+    def expect(self, n: int) -> None: ...
+
+    def advance(self, n: int = 1) -> None: ...
+
+    def close(self) -> None: ...
+
+
 # Classification run elsewhere (the process pool, each worker with its own copy of the model).
 ClassifyOffload = Callable[[Sequence[tuple[str, str]]], Awaitable[list[Classification]]]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.filters import FilterSubject, channel_filter, prepare
 from bot.core.models import Channel, Classification, PendingDelivery
 
 
@@ -17,14 +18,20 @@ def alert_topics(classification: Classification, channel: Channel) -> list[str]:
 
 
 def alert_deliveries(
-    classification: Classification, channels: Sequence[Channel], *, silent: bool
+    classification: Classification,
+    channels: Sequence[Channel],
+    *,
+    silent: bool,
+    subject: FilterSubject | None = None,
 ) -> list[PendingDelivery]:
     """Alert deliveries for a new item; `{item_id}` in the key is filled in by the store.
 
-    A silent item (a feed's first run) gets none: it waits for the next digest.
+    A silent item (a feed's first run) gets none: it waits for the next digest. A channel whose
+    filters hold `subject` back gets none either.
     """
     if silent:
         return []
+    item = prepare(subject) if subject is not None else None
     return [
         PendingDelivery(
             channel_ref=ch.ref,
@@ -33,5 +40,8 @@ def alert_deliveries(
             payload={"topics": alert_topics(classification, ch)},
         )
         for ch in channels
-        if ch.subscribed and ch.alerts and alert_topics(classification, ch)
+        if ch.subscribed
+        and ch.alerts
+        and alert_topics(classification, ch)
+        and (item is None or channel_filter(ch.filters).passes(item))
     ]

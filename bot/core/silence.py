@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.core.models import Channel, Feed, PendingDelivery
+from bot.core.notices import feed_notices
 
 SILENCE_FACTOR = 5
 SILENCE_FLOOR = timedelta(days=2)
@@ -77,13 +78,4 @@ def silence_notices(
         f"{_span(now - feed.last_new_at)} (it usually publishes every {_span(usual)}). "
         "Check that its URL still points at the live feed; `/watch feeds` shows its health."
     )
-    return [
-        PendingDelivery(
-            channel_ref=ch.ref,
-            kind="notice",
-            dedupe_key=f"notice:feed-silent:{feed.id}:{ch.ref}:{feed.last_new_at:%Y%m%dT%H%M}",
-            payload={"text": text},
-        )
-        for ch in channels
-        if ch.subscribed
-    ]
+    return feed_notices(feed, channels, "silent", feed.last_new_at, text)

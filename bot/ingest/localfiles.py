@@ -32,17 +32,35 @@ def local_path(feed_url: str) -> Path:
     return Path(feed_url.removeprefix("local:")).expanduser()
 
 
-def _files(root: Path) -> list[Path]:
+def documents(root: Path) -> list[Path]:
+    """Every document a `local:` feed of `root` reads (the file itself, or the folder's text
+    and feed files by name), before the MAX_FILES cap."""
     if root.is_file():
         return [root]
     if not root.is_dir():
         raise FeedError(f"{root} does not exist or is not a file or folder", permanent=True)
-    files = sorted(
+    return sorted(
         p
         for p in root.iterdir()
         if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES | FEED_SUFFIXES and p.name != SIDECAR
     )
-    return files[:MAX_FILES]
+
+
+def folder_limit_note(root: Path, max_entries: int) -> str | None:
+    """What a poll of the folder `root` leaves out, in words; None when it reads everything.
+
+    A folder is one document to the pipeline: at most MAX_FILES files are read and the newest
+    `max_entries` of their entries kept, so that one poll holds a bounded amount in memory.
+    """
+    count = len(documents(root)) if root.is_dir() else 0
+    limit = min(MAX_FILES, max_entries)
+    if count <= limit:
+        return None
+    return (
+        f"{count:,} documents, but one folder is read {limit:,} at a time "
+        f"(polling.max_entries {max_entries:,}, at most {MAX_FILES:,} files): "
+        f"{count - limit:,} are left out; split it into folders of at most {limit:,} documents"
+    )
 
 
 def _read(path: Path) -> bytes:
@@ -116,16 +134,17 @@ class LocalSource:
     async def read(self, feed: Feed) -> SourceResult:
         """All documents of the folder, or None when nothing changed since `feed.etag`.
 
-        One document is in memory at a time: the folder is hashed file by file first, and read
-        again, file by file, only when it changed. What a parser left out or recovered from is
-        said in the result's `bozo_reason`, per file.
+        One document is in memory at a time: a folder read before is hashed file by file first,
+        and read again, file by file, only when it changed (a folder never read is read once).
+        What a parser left out or recovered from is said in the result's `bozo_reason`, per file.
         """
         root = local_path(feed.url)
-        files = _files(root)
+        files = documents(root)[:MAX_FILES]
         sidecar = load_sidecar(root if root.is_dir() else root.parent)
-        digests = [(p.name, hashlib.sha1(_read(p)).digest()) for p in files]
-        if feed.etag == _signature(digests, sidecar):
-            return SourceResult(feed=None, etag=feed.etag)
+        if feed.etag is not None:
+            digests = [(p.name, hashlib.sha1(_read(p)).digest()) for p in files]
+            if feed.etag == _signature(digests, sidecar):
+                return SourceResult(feed=None, etag=feed.etag)
         entries: list[ParsedEntry] = []
         notes: list[str] = []
         digests = []  # of what is parsed now: a file changed since it was hashed is seen next time

@@ -23,9 +23,17 @@ _CONFIG_FIELDS = tuple(
 )
 
 
+_LATER_FIELDS = ("filters", "digest_max_stories")
+
+
 def config_hash(channel: Channel) -> str:
     """Fingerprint of the fields configuration sets on a channel."""
     fields = {k: v for k, v in rows.channel_values(channel).items() if k != "last_digest_at"}
+    # Fields added later count only when set, so an unchanged config entry keeps its fingerprint
+    # across the upgrade and what chat commands set is not overwritten by it.
+    for key in _LATER_FIELDS:
+        if not fields[key]:
+            del fields[key]
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 

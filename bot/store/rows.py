@@ -9,6 +9,7 @@ from typing import Any, Literal, cast
 
 from sqlalchemy import RowMapping
 
+from bot.core.filters import rule_from_dict, rule_to_dict
 from bot.core.models import (
     Candidate,
     Channel,
@@ -178,6 +179,8 @@ def channel_values(channel: Channel) -> dict[str, Any]:
         "last_digest_at": channel.last_digest_at,
         "subscribed": channel.subscribed,
         "webhook_env": channel.webhook_env,
+        "filters": [rule_to_dict(r) for r in channel.filters],
+        "digest_max_stories": channel.digest_max_stories,
     }
 
 
@@ -194,6 +197,8 @@ def channel_from_row(row: RowMapping) -> Channel:
         last_digest_at=row["last_digest_at"],
         subscribed=bool(row["subscribed"]),
         webhook_env=row["webhook_env"],
+        filters=tuple(rule_from_dict(r) for r in row["filters"] or () if isinstance(r, dict)),
+        digest_max_stories=row["digest_max_stories"],
     )
 
 

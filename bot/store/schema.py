@@ -132,6 +132,8 @@ channels = Table(
     Column("last_digest_at", UtcDateTime),
     Column("subscribed", Boolean, nullable=False, server_default=true()),
     Column("webhook_env", Text),
+    Column("filters", JsonText, nullable=False, server_default="[]"),  # bot.core.filters rules
+    Column("digest_max_stories", Integer),  # NULL: delivery.digest_max_stories
     # Fingerprint of the config file's entry as last applied (bot.store.deliveries).
     Column("config_hash", Text),
 )

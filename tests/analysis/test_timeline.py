@@ -10,13 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.__main__ import cli
-from bot.app import App, build_app
-from bot.config import Settings
+from bot.app import App
 from bot.core.commands import CommandContext
 from bot.core.messages import ErrorReply, TableReply, TextReply
 from bot.core.timeline import parse_timeline_args
-from bot.store.sql import SqlStore
-from tests.fakes import REPO, FakeClock, RecordingSender
+from tests.fakes import REPO
+from tests.harness import console_app
 
 USER = CommandContext("console:desk", "desk", "bob")
 REQUIRED = [  # (speaker, stance, topic, date) the seed corpus must yield
@@ -29,23 +28,8 @@ REQUIRED = [  # (speaker, stance, topic, date) the seed corpus must yield
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    settings = Settings.model_validate(
-        {
-            "storage": {"url": f"sqlite:///{tmp_path / 'w.db'}"},
-            "seeds": {"path": str(REPO / "seeds")},
-            "channels": [{"name": "desk", "platform": "console"}],
-        }
-    )
-    app = build_app(
-        settings,
-        store=SqlStore(settings.storage.url),
-        clock=FakeClock(),
-        senders={"console": RecordingSender()},
-    )
-    app.sync_config()
-    await app.poll(feed_ids=[f.id for f in app.store.list_feeds()])
-    yield app
-    await app.aclose()
+    async with console_app(tmp_path / "w.db") as app:
+        yield app
 
 
 def test_parse_args() -> None:

@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, build_app
-from bot.config import Settings
+from bot.app import App
 from bot.core.digest import StoryView, build_digest, digest_from_payload, is_weekly
 from bot.core.messages import DigestMessage
 from bot.core.models import Classification, Item
-from bot.store.sql import SqlStore
 from tests.analysis.png import assert_chart
-from tests.fakes import REPO, FakeClock, RecordingSender
+from tests.harness import console_app
 
 NOW = datetime(2025, 3, 1, 9, tzinfo=UTC)
 
@@ -65,26 +63,12 @@ def on_disk(path: str, folder: Path) -> bool:
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    settings = Settings.model_validate(
-        {
-            "storage": {"url": f"sqlite:///{tmp_path / 'data' / 'w.db'}"},
-            "seeds": {"path": str(REPO / "seeds")},
-            "channels": [
-                {"name": "weekly", "platform": "console", "digest": {"cron": "0 8 * * mon"}},
-                {"name": "daily", "platform": "console", "digest": {"cron": "0 8 * * *"}},
-            ],
-        }
-    )
-    app = build_app(
-        settings,
-        store=SqlStore(settings.storage.url),
-        clock=FakeClock(NOW),
-        senders={"console": RecordingSender()},
-    )
-    app.sync_config()
-    await app.poll(feed_ids=[f.id for f in app.store.list_feeds()])
-    yield app
-    await app.aclose()
+    channels = [
+        {"name": "weekly", "platform": "console", "digest": {"cron": "0 8 * * mon"}},
+        {"name": "daily", "platform": "console", "digest": {"cron": "0 8 * * *"}},
+    ]
+    async with console_app(tmp_path / "data" / "w.db", {"channels": channels}, now=NOW) as app:
+        yield app
 
 
 async def test_weekly_digest_has_who_moved_and_a_chart_and_resends_the_same(

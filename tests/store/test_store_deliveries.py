@@ -9,6 +9,7 @@ from typing import get_args
 import pytest
 
 from bot.core.errors import StorageError
+from bot.core.filters import FilterRule, parse_rule
 from bot.core.models import Channel, DeliveryKind, DeliveryStatus, PendingDelivery
 from bot.store.sql import SqlStore
 from tests.store.store_builders import T0, at
@@ -223,6 +224,11 @@ def test_save_channel_round_trips_every_field(store: SqlStore) -> None:
         last_digest_at=at(5),
         subscribed=False,
         webhook_env="DISCORD_WEBHOOK_ALERTS",
+        filters=(
+            parse_rule(r'exclude /\bop-ed\b|"opinion"/ in:title tag:"Eastern Europe"'),
+            parse_rule("include Żołnierze ВІЙСЬКА feed:https://kyiv.example/rss"),
+        ),
+        digest_max_stories=7,
     )
     store.save_channel(channel)
     assert store.get_channel("discord:987654") == channel
@@ -242,3 +248,36 @@ def test_concurrent_writers_record_each_key_once(store: SqlStore) -> None:
 
     assert len(inserted) == len(set(inserted)) == 40
     assert sorted(d.dedupe_key for d in store.due_deliveries(T0, limit=100)) == sorted(keys)
+
+
+def test_filters_and_digest_cap_sync_from_config_and_keep_chat_changes(store: SqlStore) -> None:
+    configured = Channel("slack:C1", "news", filters=(FilterRule("exclude", "sport"),))
+    store.sync_channels([configured])
+    # `/watch filter add ...` and `/watch digest-cap 5`, then a restart with the same file.
+    chat = dataclasses.replace(
+        configured,
+        filters=(*configured.filters, FilterRule("include", "troops?", regex=True)),
+        digest_max_stories=5,
+    )
+    store.save_channel(chat)
+    store.sync_channels([configured])
+    assert store.get_channel("slack:C1") == chat
+    # The file's filters change: the file wins, the cap goes back to the file's (the default).
+    edited = dataclasses.replace(configured, filters=(FilterRule("exclude", "podcast"),))
+    store.sync_channels([edited])
+    assert store.get_channel("slack:C1") == edited
+
+
+def test_a_channel_without_filters_keeps_the_fingerprint_it_had_before_them() -> None:
+    """Upgrading must not make every unchanged config entry look edited (it would overwrite
+    what chat commands set): the new fields count only once they are set."""
+    from bot.store.deliveries import config_hash
+
+    plain = Channel("slack:C1", "news", threshold=0.8)
+    assert (
+        config_hash(plain)
+        == (
+            "64bc8b6657806d7a857e2146356befdbad62bcc57ea043e119fc80902966deba"  # as computed before 0011
+        )
+    )
+    assert config_hash(dataclasses.replace(plain, digest_max_stories=3)) != config_hash(plain)

@@ -3,34 +3,15 @@ silence state — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
 
 from bot.core.errors import CommandError
 from bot.core.models import FeedSpec
 from bot.core.ports import FeedActivity, NewItem
 from bot.store.sql import SqlStore
 from tests.store.store_builders import T0, add_feed, at, candidate, classification, outcome, poll
-
-
-@pytest.fixture
-def selects() -> Iterator[list[str]]:
-    """SELECT statements executed while the test runs (any engine)."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
 
 
 def spec(name: str, *tags: str) -> FeedSpec:

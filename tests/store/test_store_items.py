@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
 
 from bot.core.errors import CommandError, StorageError
 from bot.core.models import PendingDelivery
@@ -23,22 +20,6 @@ from tests.store.store_builders import (
     outcome,
     poll,
 )
-
-
-@pytest.fixture
-def selects() -> Iterator[list[str]]:
-    """SELECT statements executed while the test runs (any engine)."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
 
 
 def test_find_matches_precedence_guid_then_url_then_hash(store: SqlStore) -> None:

@@ -19,6 +19,7 @@ from bot.chat.discord.interactions import CommandRunner, command_line
 from bot.chat.discord.text import clip
 from bot.core.commands_help import COMMANDS
 from bot.core.errors import StorageError
+from bot.core.filters import rule_text
 from bot.core.models import TOPIC_TITLES, TOPICS
 from bot.core.ports import Catalogue
 
@@ -44,6 +45,14 @@ SCHEDULE_CHOICES = [
     Choice(name="daily at a time", value="daily"),
     Choice(name="weekly on a day at a time", value="weekly"),
     Choice(name="cron expression", value="cron"),
+]
+SCOPE_CHOICES = [
+    Choice(name="title only", value="title"),
+    Choice(name="text only", value="text"),
+]
+ACTION_CHOICES = [
+    Choice(name="include: only items matching (with other includes: any of them)", value="include"),
+    Choice(name="exclude: never items matching", value="exclude"),
 ]
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 
@@ -108,6 +117,9 @@ def build_watch_group(runner: CommandRunner, suggest: Suggestions) -> app_comman
     feed = app_commands.Group(
         name="feed", description="Add, remove, import or export feeds (admins)", parent=watch
     )
+    filters = app_commands.Group(
+        name="filter", description="What this channel gets beyond the classifier", parent=watch
+    )
     run = runner.run
 
     async def feed_ids(interaction: discord.Interaction, current: str) -> list[Choice[int]]:
@@ -130,16 +142,67 @@ def build_watch_group(runner: CommandRunner, suggest: Suggestions) -> app_comman
         topic="Only this topic (default: the channel's topics)",
         since="The window (default: since the channel's last digest)",
         here="Post it in the channel for everyone (default: only you see it)",
+        all_stories="Every story, past the channel's cap",
+        limit="At most this many stories a topic, instead of the channel's cap",
     )
+    @app_commands.rename(all_stories="all")
     @app_commands.choices(topic=TOPIC_CHOICES, since=SINCE_CHOICES)
     async def digest(
         interaction: discord.Interaction,
         topic: Choice[str] | None = None,
         since: Choice[str] | None = None,
         here: bool = False,
+        all_stories: bool = False,
+        limit: app_commands.Range[int, 1, 1000] | None = None,
     ) -> None:
-        line = command_line("digest", _value(topic), _value(since), "here" if here else None)
+        cap = "--all" if all_stories else limit
+        line = command_line("digest", _value(topic), _value(since), cap, "here" if here else None)
         await run(interaction, line, public=here)
+
+    @watch.command(name="digest-cap", description=COMMANDS["digest-cap"][1])
+    @app_commands.describe(stories="Stories a topic; leave out to go back to the default")
+    async def digest_cap(
+        interaction: discord.Interaction,
+        stories: app_commands.Range[int, 1, 1000] | None = None,
+    ) -> None:
+        await run(interaction, command_line("digest-cap", stories or "default"), public=True)
+
+    @filters.command(name="add", description="Add an include or exclude filter (admins)")
+    @app_commands.describe(
+        action="include: only matching items get through; exclude: matching items never do",
+        pattern="Words (all of them, whole words) or /REGEX/, e.g. /troops?|soldiers?/",
+        scope="Where to look (default: title and text)",
+        tag="Only for feeds with this tag",
+        feed="Only for this feed (name or URL)",
+    )
+    @app_commands.rename(scope="in")
+    @app_commands.choices(action=ACTION_CHOICES, scope=SCOPE_CHOICES)
+    async def filter_add(
+        interaction: discord.Interaction,
+        action: Choice[str],
+        pattern: app_commands.Range[str, 1, 300],
+        scope: Choice[str] | None = None,
+        tag: app_commands.Range[str, 1, 200] | None = None,
+        feed: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        # The core reads the pattern as typed (a /REGEX/ keeps its backslashes): not quoted.
+        line = rule_text(action.value, pattern, scope=_value(scope), tag=tag, feed=feed)
+        await run(interaction, line, public=True)
+
+    @filters.command(name="list", description="This channel's filters, numbered")
+    async def filter_list(interaction: discord.Interaction) -> None:
+        await run(interaction, "filter list")
+
+    @filters.command(name="remove", description="Remove one filter (admins)")
+    @app_commands.describe(number="The filter's number (see /watch filter list)")
+    async def filter_remove(
+        interaction: discord.Interaction, number: app_commands.Range[int, 1, 1000]
+    ) -> None:
+        await run(interaction, command_line("filter", "remove", number), public=True)
+
+    @filters.command(name="clear", description="Remove every filter of this channel (admins)")
+    async def filter_clear(interaction: discord.Interaction) -> None:
+        await run(interaction, "filter clear", public=True)
 
     @watch.command(name="subscribe", description=COMMANDS["subscribe"][1])
     @app_commands.describe(

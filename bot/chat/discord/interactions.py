@@ -18,7 +18,7 @@ import discord
 
 from bot.chat.discord.embeds import Rendered, render
 from bot.chat.discord.files import to_files
-from bot.core.commands import ADMIN_COMMANDS, CommandContext
+from bot.core.commands import CommandContext, needs_admin
 from bot.core.feedlist import MAX_FILE_BYTES
 from bot.core.messages import ErrorReply, Message
 from bot.core.models import Upload
@@ -93,7 +93,7 @@ class CommandRunner:
         `attachment` is a file option's file (`feed import`), read after the defer."""
         ctx = context_for(interaction, self.admins)
         name = line.split(" ", 1)[0]
-        if name in ADMIN_COMMANDS and not ctx.is_admin:
+        if needs_admin(line) and not ctx.is_admin:
             defer = False  # the refusal needs no work: answer at once, only to the caller
         if defer:
             await interaction.response.defer(ephemeral=not public, thinking=True)

@@ -25,7 +25,7 @@ from bot.chat.slack.errors import error_code
 from bot.chat.slack.files import attachments_of
 from bot.chat.slack.sender import SlackSender
 from bot.chat.slack.uploads import newest_shared_file
-from bot.core.commands import ADMIN_COMMANDS, CommandContext
+from bot.core.commands import CommandContext, needs_admin
 from bot.core.errors import CommandError, DeliveryError, WatchbotError
 from bot.core.feedlist import MAX_FILE_BYTES
 from bot.core.messages import ErrorReply, Message
@@ -130,7 +130,7 @@ class SlackHandlers:
         channel_ref = f"slack:{command.get('channel_id') or ''}"
         reply: Message
         try:
-            is_admin = name in ADMIN_COMMANDS and await self.admins.is_admin(user)
+            is_admin = needs_admin(text) and await self.admins.is_admin(user)
             ctx = CommandContext(
                 channel_ref=channel_ref,
                 channel_name=channel_label(command),

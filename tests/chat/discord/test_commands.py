@@ -102,6 +102,8 @@ async def test_start_logs_in_syncs_to_the_guild_and_identifies_with_minimal_inte
         "alerts",
         "feeds",
         "feed",
+        "filter",
+        "digest-cap",
         "search",
         "why",
         "status",
@@ -109,10 +111,12 @@ async def test_start_logs_in_syncs_to_the_guild_and_identifies_with_minimal_inte
         "timeline",
     }
     assert subs["feed"]["type"] == 2
+    assert {o["name"] for o in subs["filter"]["options"]} == {"add", "list", "remove", "clear"}
     assert {o["name"] for o in subs["feed"]["options"]} == {"add", "remove", "import", "export"}
     digest_opts = {o["name"]: o for o in subs["digest"]["options"]}
     assert [c["value"] for c in digest_opts["topic"]["choices"]] == ["guarantees", "troops", "all"]
     assert digest_opts["here"]["type"] == 5
+    assert (digest_opts["all"]["type"], digest_opts["limit"]["type"]) == (5, 4)
     [item] = subs["why"]["options"]
     assert (item["type"], item["autocomplete"]) == (4, True)
     [feed_id] = subs["feed"]["options"][1]["options"]
