@@ -9,7 +9,7 @@ a new item; their similarities are computed for all pairs at once, then `same_st
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -85,6 +85,13 @@ class KeyTable:
             keys, slots = np.concatenate([k2, k1]), np.concatenate([s2, s1])
             order = np.argsort(keys, kind="stable")
             self.runs.append((keys[order], slots[order]))
+
+    def counts(self, keys: U64) -> I64:
+        """How many indexed pairs each of `keys` has."""
+        total = np.zeros(len(keys), dtype=np.int64)
+        for run_keys, _ in self.runs:
+            total += np.searchsorted(run_keys, keys, "right") - np.searchsorted(run_keys, keys)
+        return total
 
     def lookup(self, keys: U64) -> tuple[I64, I64]:
         """(position in `keys`, slot) of every indexed pair whose key is one of `keys`."""
@@ -212,18 +219,18 @@ class StoryIndex:
         actors = [p.actors for p in probes]
         keys, rows = _keys_of(sigs, actors)
         best: list[Match | None] = [None] * len(probes)
-        position, slots = self.table.lookup(keys)
-        pairs = _unique_pairs(rows[position], slots, self.size)
-        pairs = pairs[self.alive[pairs[:, 1]]]
-        pairs, similarity = _decided(
-            pairs, (sigs, times, actors), (self.signatures, self.published, self.actors), rule
-        )
+        mine: Side = (sigs, times, actors)
+        stored: Side = (self.signatures, self.published, self.actors)
         # The best stored match of each probe: most similar, then earliest, then lowest id.
-        order = np.lexsort(
-            (self.item_ids[pairs[:, 1]], self.published[pairs[:, 1]], -similarity, pairs[:, 0])
+        pairs, similarity = _in_chunks(
+            self.table,
+            (keys, rows, len(probes)),
+            (mine, stored, self.size),
+            rule,
+            lambda p: (self.item_ids[p[:, 1]], self.published[p[:, 1]]),
+            alive=self.alive,
         )
-        probes_of, first = np.unique(pairs[order, 0], return_index=True)
-        for probe, k in zip(probes_of.tolist(), order[first].tolist(), strict=True):
+        for k, probe in enumerate(pairs[:, 0].tolist()):
             slot = int(pairs[k, 1])
             best[probe] = Match(
                 float(similarity[k]), int(self.item_ids[slot]), int(self.story_ids[slot])
@@ -231,17 +238,67 @@ class StoryIndex:
         # Earlier probes of the same batch; a stored match of equal similarity comes first.
         batch = KeyTable()
         batch.add(keys, rows)
-        position, others = batch.lookup(keys)
-        inner = _unique_pairs(rows[position], others, len(probes))
-        inner = inner[inner[:, 1] < inner[:, 0]]
-        inner, similarity = _decided(inner, (sigs, times, actors), (sigs, times, actors), rule)
-        order = np.lexsort((inner[:, 1], -similarity, inner[:, 0]))
-        probes_of, first = np.unique(inner[order, 0], return_index=True)
-        for probe, k in zip(probes_of.tolist(), order[first].tolist(), strict=True):
+        inner, similarity = _in_chunks(
+            batch, (keys, rows, len(probes)), (mine, mine, len(probes)), rule, lambda p: (p[:, 1],)
+        )
+        for k, probe in enumerate(inner[:, 0].tolist()):
             current = best[probe]
             if current is None or similarity[k] > current.similarity:
                 best[probe] = Match(float(similarity[k]), earlier=int(inner[k, 1]))
         return best
+
+
+# Pairs found per lookup, at most (about 32 MB): a near-duplicate matches on every band, so a
+# batch of copies of one story would otherwise expand into tens of millions of pairs at once.
+PAIRS_AT_ONCE = 2_000_000
+
+
+def _in_chunks(
+    table: KeyTable,
+    probe_keys: tuple[U64, I64, int],
+    sides: tuple[Side, Side, int],
+    rule: Rule,
+    tiebreak: Callable[[I64], tuple[npt.NDArray[np.int64], ...]],
+    alive: npt.NDArray[np.bool_] | None = None,
+) -> tuple[I64, npt.NDArray[np.float64]]:
+    """The best accepted (probe, other) pair of each probe that has one, among what `table`
+    returns for its keys, and its similarity: the most similar, ties broken by `tiebreak`'s
+    arrays (most significant last). Probes go a few at a time, so that memory stays bounded
+    however many near-duplicates match. Without `alive` the table holds the probes themselves
+    (`others` is the batch), and only earlier probes count."""
+    keys, rows, probes = probe_keys
+    mine, others, bound = sides
+    found: list[I64] = []
+    similarities: list[npt.NDArray[np.float64]] = []
+    per_probe = np.bincount(rows, weights=table.counts(keys), minlength=probes)
+    for start, stop in _spans(per_probe, PAIRS_AT_ONCE):
+        chosen = (rows >= start) & (rows < stop)
+        position, others_found = table.lookup(keys[chosen])
+        pairs = _unique_pairs(rows[chosen][position], others_found, bound)
+        keep = pairs[:, 1] < pairs[:, 0] if alive is None else alive[pairs[:, 1]]
+        pairs = pairs[keep]
+        pairs, similarity = _decided(pairs, mine, others, rule)
+        order = np.lexsort((*tiebreak(pairs), -similarity, pairs[:, 0]))
+        _, first = np.unique(pairs[order, 0], return_index=True)
+        found.append(pairs[order[first]])
+        similarities.append(similarity[order[first]])
+    if not found:
+        return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.float64)
+    return np.concatenate(found), np.concatenate(similarities)
+
+
+def _spans(sizes: npt.NDArray[np.float64] | I64, limit: float) -> list[tuple[int, int]]:
+    """Consecutive [start, stop) ranges of `sizes` summing to `limit` at most (or one item)."""
+    spans: list[tuple[int, int]] = []
+    start, total = 0, 0.0
+    for i, size in enumerate(sizes.tolist()):
+        if i > start and total + size > limit:
+            spans.append((start, i))
+            start, total = i, 0.0
+        total += size
+    if start < len(sizes):
+        spans.append((start, len(sizes)))
+    return spans
 
 
 def _unique_pairs(firsts: I64, seconds: I64, bound: int) -> I64:
