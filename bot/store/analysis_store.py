@@ -8,7 +8,18 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, false, func, or_, select, true, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    Table,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.models import Delivery
@@ -46,19 +57,16 @@ class AnalysisStoreMixin(SqlBase):
             .limit(limit)
         )
         with self._read("listing story fingerprints") as conn:
-            return [_story_doc(r) for r in conn.execute(stmt)]
+            return [_story_doc(r) for r in conn.execute(stmt).mappings()]
 
     def story_docs_after(self, item_id: int, also: Sequence[int] = ()) -> list[StoryDoc]:
         """Fingerprinted items of id above `item_id`, or among `also`, by id: what the story
         index has not read yet (stored since, by this replica or another)."""
         stmt = _story_docs().where(items.c.id > item_id).order_by(items.c.id)
         with self._read("reading new story fingerprints") as conn:
-            found = [_story_doc(r) for r in conn.execute(stmt)]
+            found = [_story_doc(r) for r in conn.execute(stmt).mappings()]
             if also:
-                found += [
-                    StoryDoc(r["published_at"], r["fingerprint"], r["id"], r["story_id"])
-                    for r in rows_where_in(conn, _story_docs(), items.c.id, list(also))
-                ]
+                found += map(_story_doc, rows_where_in(conn, _story_docs(), items.c.id, list(also)))
         return found
 
     def last_story_doc_id(self) -> int:
@@ -199,8 +207,8 @@ def _story_docs() -> Any:
     ).join(story_fingerprints, story_fingerprints.c.item_id == items.c.id)
 
 
-def _story_doc(r: Any) -> StoryDoc:
-    return StoryDoc(r.published_at, r.fingerprint, r.id, r.story_id)
+def _story_doc(r: RowMapping) -> StoryDoc:
+    return StoryDoc(r["published_at"], r["fingerprint"], r["id"], r["story_id"])
 
 
 def _any(conditions: list[Any]) -> Any:
