@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.errors import CommandError
-from bot.core.filters import FilterVerdict, channel_filter, item_subject
+from bot.core.filters import channel_filter, item_subject
 from bot.core.messages import TextReply
 from bot.core.models import TOPIC_TITLES, TOPICS, Channel, Item
 from bot.core.ports import Store
@@ -25,20 +25,22 @@ _FOLLOWUP_STATES = {
 }
 
 
-def _filter_verdict(store: Store, item: Item, channel: Channel) -> FilterVerdict | None:
-    """What the channel's filters say of the item; None when it has none."""
-    if not channel.filters:
-        return None
-    subject = item_subject(item, store.get_feed(item.feed_id))
-    return channel_filter(channel.filters).verdict(subject)
-
-
 def _delivery_lines(store: Store, item: Item, channels: Sequence[Channel]) -> list[str]:
     deliveries = {d.channel_ref: d for d in store.alerts_for_item(item.id)}
     c = item.classification
+    # What filters read of the item, looked up once for every channel that has filters.
+    subject = (
+        item_subject(item, store.get_feed(item.feed_id))
+        if any(ch.filters for ch in channels)
+        else None
+    )
     lines = []
     for ch in channels:
-        verdict = _filter_verdict(store, item, ch)
+        verdict = (
+            channel_filter(ch.filters).verdict(subject)
+            if subject is not None and ch.filters
+            else None
+        )
         if verdict is not None:
             goes = "it may alert and goes to digests" if verdict.passed else "no alert, no digest"
             lines.append(f"{ch.name} filters: {verdict.reason} ({goes})")
