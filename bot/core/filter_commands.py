@@ -108,10 +108,10 @@ async def digest_cap(args: list[str], ctx: CommandContext, s: Services) -> Messa
     if len(args) != 1:
         raise CommandError("digest-cap needs a number of stories or `default`")
     cap = None if args[0].lower() == "default" else parse_cap(args[0])
-    channel = channel_of(s, ctx)
-    s.store.save_channel(replace(channel, digest_max_stories=cap))
+    channel = replace(channel_of(s, ctx), digest_max_stories=cap)
+    s.store.save_channel(channel)
     audit(s, ctx, "digest-cap", str(cap or "default"))
-    shown = cap or s.digests.max_per_topic
+    shown = s.digests.cap_for(channel)
     return TextReply(
         f"Digests in {ctx.channel_name} show at most {shown or 'all'} stories a topic"
         + (" (the default)" if cap is None else "")
