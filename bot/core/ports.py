@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, runtime_checkable
 
 from bot.core.messages import Attachment, Message
@@ -400,11 +400,6 @@ class StoryClusterer(Protocol):
     It keeps the stored items it compares with (it may read them from the AnalysisStore), so a
     poll's items are linked without the core reading the whole window.
     """
-
-    @property
-    def window(self) -> timedelta:
-        """How far apart in publication time two items of one story may be, at most."""
-        ...
 
     def fingerprints(self, docs: Sequence[tuple[str, str]]) -> list[str]:
         """The opaque fingerprints of (title, text) pairs, in one batch."""
