@@ -19,6 +19,7 @@ same RSS 2.0 / Atom shapes as `feedgen` (the worst case: a handful of templates)
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
@@ -266,8 +267,8 @@ def _swap(sentence: str, table: dict[str, str]) -> str:
     return " ".join(table.get(w, w) for w in sentence.split())
 
 
-def report(event: Event, rng: random.Random, kind: str) -> tuple[str, str, int]:
-    """(title, paragraphs as HTML, minutes after the event) of one outlet's report."""
+def report(event: Event, rng: random.Random, kind: str) -> tuple[str, list[str], int]:
+    """(title, sentences, minutes after the event) of one outlet's report."""
     length = _length(rng)
     if kind == "original" or kind == "copy":
         title, body = event.title, _words_until(event.facts, length)
@@ -285,8 +286,7 @@ def report(event: Event, rng: random.Random, kind: str) -> tuple[str, str, int]:
         table = DICTIONARIES[kind]
         title = _swap(event.title, table)
         body = [_swap(s, table) for s in event.facts[:3]]
-    paragraphs = "".join(f"<p>{s}</p>" for s in body)
-    return title, paragraphs, rng.randint(0, 36 * 60)
+    return title, body, rng.randint(0, 36 * 60)
 
 
 def _outlets(rng: random.Random) -> int:
@@ -294,37 +294,58 @@ def _outlets(rng: random.Random) -> int:
     return min(30, max(1, int(rng.paretovariate(1.1))))
 
 
+@dataclass(frozen=True)
+class Report:
+    """One outlet's report of an event."""
+
+    outlet: int
+    event: Event
+    title: str
+    sentences: list[str]
+    published: datetime
+
+
+def reports(
+    slots: dict[int, int], rng: random.Random, *, on_topic: float = 0.2, days: int = 5
+) -> Iterator[Report]:
+    """Reports of one event after another, each by 1–30 of the outlets, until every outlet has
+    filled its `slots` (outlet → reports it publishes); consumes `slots`. The caller may draw
+    from `rng` between reports (the sequence stays deterministic for a seed)."""
+    number = 0
+    while slots:
+        event = make_event(number, rng, on_topic, days)
+        outlets = rng.sample(sorted(slots), min(len(slots), _outlets(rng)))
+        for position, outlet in enumerate(outlets):
+            kind = "original" if position == 0 else _kind(rng)
+            title, sentences, after = report(event, rng, kind)
+            when = BASE_TIME - timedelta(minutes=event.at_minutes) + timedelta(minutes=after)
+            yield Report(outlet, event, title, sentences, when)
+            slots[outlet] -= 1
+            if not slots[outlet]:
+                del slots[outlet]
+        number += 1
+
+
 def generate(
     feeds: int, entries: int, *, on_topic: float = 0.2, seed: int = 7, days: int = 5
 ) -> list[bytes]:
     """`feeds` documents of `entries` entries each, newest first; one in five is Atom."""
     rng = random.Random(seed)
-    slots = {f: entries for f in range(feeds)}
     per_feed: dict[int, list[dict[str, str]]] = {f: [] for f in range(feeds)}
-    number = 0
-    while slots:
-        event = make_event(number, rng, on_topic, days)
-        outlets = rng.sample(sorted(slots), min(len(slots), _outlets(rng)))
-        for position, feed_no in enumerate(outlets):
-            kind = "original" if position == 0 else _kind(rng)
-            title, description, after = report(event, rng, kind)
-            when = BASE_TIME - timedelta(minutes=event.at_minutes) + timedelta(minutes=after)
-            slug = f"{feed_no}-{number}-{rng.getrandbits(32):08x}"
-            per_feed[feed_no].append(
-                {
-                    "guid": f"https://outlet{feed_no}.example/news/{slug}",
-                    "link": f"https://outlet{feed_no}.example/news/{slug}?utm_source=rss",
-                    "title": title,
-                    "description": description,
-                    "when": when.isoformat(),
-                    "author": f"Reporter {rng.randint(1, 40)}",
-                    "category": event.beat,
-                }
-            )
-            slots[feed_no] -= 1
-            if not slots[feed_no]:
-                del slots[feed_no]
-        number += 1
+    slots = dict.fromkeys(range(feeds), entries)
+    for r in reports(slots, rng, on_topic=on_topic, days=days):
+        slug = f"{r.outlet}-{r.event.number}-{rng.getrandbits(32):08x}"
+        per_feed[r.outlet].append(
+            {
+                "guid": f"https://outlet{r.outlet}.example/news/{slug}",
+                "link": f"https://outlet{r.outlet}.example/news/{slug}?utm_source=rss",
+                "title": r.title,
+                "description": "".join(f"<p>{s}</p>" for s in r.sentences),
+                "when": r.published.isoformat(),
+                "author": f"Reporter {rng.randint(1, 40)}",
+                "category": r.event.beat,
+            }
+        )
     return [_document(f, per_feed[f]) for f in range(feeds)]
 
 

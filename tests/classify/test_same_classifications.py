@@ -1,7 +1,7 @@
 """Speed work must not change what the classifier says: a fixed sample against recorded results.
 
 tests/data/classify_sample.jsonl holds 195 items — corpus and held-out items, seed articles and
-generated long articles (bench/docgen.py) — with the labels, scores and reasons the shipped model
+generated long articles (bench/docgen.py as it then was) — with the labels, scores and reasons the shipped model
 gave them before the classifier's bulk-speed changes (shared sentences, the item-level lexicon
 gate). Scores are rounded to four places; one unit of the last place is float noise.
 """
