@@ -8,32 +8,20 @@ languages.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 
 class Cues:
-    """An alternation of cue patterns, matched on lower-cased text, with a fast pre-check.
+    """An alternation of cue patterns, matched on lower-cased text.
 
-    Python's `re` cannot skip ahead in an alternation whose branches start with `\b`, so a
-    sentence costs ~100 µs per lexicon. The gate is the same alternation without word
-    boundaries (a superset that `re` scans ~20× faster); most sentences fail it and never reach
-    the exact pattern.
+    rules.py asks a CueScreen (bot/classify/screen.py) which lexicons may match a sentence and
+    searches only those with `pattern`: Python's `re` cannot skip ahead in an alternation whose
+    branches start with `\b`, so a sentence cost ~100 µs per lexicon when searched directly.
     """
 
-    __slots__ = ("gate", "pattern")
+    __slots__ = ("pattern",)
 
     def __init__(self, *parts: str) -> None:
-        source = "|".join(f"(?:{p})" for p in parts)
-        self.pattern = re.compile(source)
-        self.gate = re.compile(source.replace(r"\b", ""))
-
-    def search(self, text: str) -> re.Match[str] | None:
-        """First match in lower-cased `text`, or None."""
-        return self.pattern.search(text) if self.gate.search(text) else None
-
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        """All matches in lower-cased `text`."""
-        return self.pattern.finditer(text) if self.gate.search(text) else iter(())
+        self.pattern = re.compile("|".join(f"(?:{p})" for p in parts))
 
 
 def _rx(*parts: str) -> Cues:

@@ -28,6 +28,7 @@ from bot.classify.lexicon import (
     Cues,
 )
 from bot.classify.nlp import base_pipeline
+from bot.classify.screen import CueScreen
 from bot.core.models import TOPICS, Classification
 
 RULES_VERSION = "rules-3"
@@ -61,8 +62,47 @@ _OBJECTION = Cues(
 )
 
 
-def _found(pattern: Cues, text: str) -> list[str]:
-    return sorted({m.group(0).strip().lower() for m in pattern.finditer(text)})[:4]
+_SCREEN = CueScreen(
+    [
+        UKRAINE,
+        RUSSIA,
+        _OBJECTION,
+        TROOP_STRONG,
+        TROOP_GENERIC,
+        TROOP_TERMS,
+        TROOP_FORCES,
+        DEPLOY_CUES,
+        TROOP_NEGATIVE,
+        GUARANTEE_STRONG,
+        GUARANTEE_WEAK,
+        COALITION,
+        BACKDROP,
+        GUARANTEE_FINANCIAL,
+        GUARANTEE_NEGATIVE,
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """A lower-cased sentence and the lexicons the screen says may match it."""
+
+    text: str
+    may: frozenset[object]
+
+    def found(self, cues: Cues) -> list[str]:
+        """The distinct cues of `cues` in the text (at most four)."""
+        if cues not in self.may:
+            return []
+        return sorted({m.group(0).strip().lower() for m in cues.pattern.finditer(self.text)})[:4]
+
+    def has(self, cues: Cues) -> bool:
+        """Whether a cue of `cues` is in the text."""
+        return cues in self.may and cues.pattern.search(self.text) is not None
+
+
+def _screened(lower: str) -> _Text:
+    return _Text(lower, _SCREEN.candidates(lower))
 
 
 def _actors(span: Span, ents: Sequence[Span] | None = None) -> tuple[str, ...]:
@@ -88,7 +128,7 @@ def pipe_texts(nlp: Language, texts: Sequence[str], batch_size: int) -> list[Doc
 class _Sentence:
     span: Span
     text: str  # stripped
-    lower: str
+    lower: _Text
     ukraine: bool  # names Ukraine (or Kyiv, Zelensky, Donbas)
 
 
@@ -111,8 +151,8 @@ def _sentences(doc: Doc) -> list[_Sentence]:
             # would build a Token object per token.
             end = int(offsets[b]) if b < len(doc) else len(whole)
             text = whole[int(offsets[a]) : end].strip()
-            lower = text.lower()
-            cached.append(_Sentence(doc[a:b], text, lower, bool(UKRAINE.search(lower))))
+            lower = _screened(text.lower())
+            cached.append(_Sentence(doc[a:b], text, lower, lower.has(UKRAINE)))
         doc.user_data[_SENTS_KEY] = cached
     return cached
 
@@ -125,20 +165,18 @@ def sentences(doc: Doc) -> list[tuple[Span, str]]:
 _Judgement = tuple[float, list[str], bool]  # score, cues, false friend
 
 
-def _judge_troops(text: str, ukraine: bool, doc_mentions_ukraine: bool) -> _Judgement:
-    strong = _found(TROOP_STRONG, text)
-    generic = _found(TROOP_GENERIC, text)
-    terms = _found(TROOP_TERMS, text)
-    forces = [] if strong or generic or terms else _found(TROOP_FORCES, text)
+def _judge_troops(text: _Text, ukraine: bool, doc_mentions_ukraine: bool) -> _Judgement:
+    strong = text.found(TROOP_STRONG)
+    generic = text.found(TROOP_GENERIC)
+    terms = text.found(TROOP_TERMS)
+    forces = [] if strong or generic or terms else text.found(TROOP_FORCES)
     if not (strong or generic or terms or forces):
         return 0.0, [], False
-    deploy = _found(DEPLOY_CUES, text)
-    negative = bool(TROOP_NEGATIVE.search(text))
+    deploy = text.found(DEPLOY_CUES)
+    negative = text.has(TROOP_NEGATIVE)
     # "Russia says troops will pull back": with no foreign force named and no objection voiced,
     # troops in a sentence about Russia are usually its own.
-    russian = (
-        not negative and not strong and bool(RUSSIA.search(text)) and not _OBJECTION.search(text)
-    )
+    russian = not negative and not strong and text.has(RUSSIA) and not text.has(_OBJECTION)
     score = 0.3 * bool(terms) + 0.15 * bool(forces) + 0.35 * bool(strong)
     score += 0.3 * bool(generic) * (bool(strong) or not (negative or russian))
     score += 0.2 * bool(deploy)
@@ -152,22 +190,22 @@ def _judge_troops(text: str, ukraine: bool, doc_mentions_ukraine: bool) -> _Judg
     return max(0.0, min(score, 1.0)), cues, false_friend
 
 
-def _judge_guarantees(text: str, ukraine: bool, doc_mentions_ukraine: bool) -> _Judgement:
-    strong = _found(GUARANTEE_STRONG, text)
-    weak = _found(GUARANTEE_WEAK, text)
-    coalition = _found(COALITION, text)
+def _judge_guarantees(text: _Text, ukraine: bool, doc_mentions_ukraine: bool) -> _Judgement:
+    strong = text.found(GUARANTEE_STRONG)
+    weak = text.found(GUARANTEE_WEAK)
+    coalition = text.found(COALITION)
     if not strong and not weak and not coalition:
         return 0.0, [], False
     score = 0.55 * bool(strong) + 0.3 * bool(weak) + 0.1 * (len(strong) + len(weak) > 1)
     # Naming the coalition alone (e.g. joining it to send peacekeepers) stays below 0.5.
     score += (0.15 * bool(coalition)) if strong or weak else 0.2
     score += 0.2 if ukraine else (0.1 if doc_mentions_ukraine else -0.4)
-    if BACKDROP.search(text):
+    if text.has(BACKDROP):
         score -= 0.25
     false_friend = True
-    if GUARANTEE_FINANCIAL.search(text):
+    if text.has(GUARANTEE_FINANCIAL):
         score -= 0.6
-    elif GUARANTEE_NEGATIVE.search(text):
+    elif text.has(GUARANTEE_NEGATIVE):
         score -= 0.3 if strong and ukraine else 0.7
     else:
         false_friend = False
@@ -184,7 +222,8 @@ def score_troops(text: str, doc_mentions_ukraine: bool) -> tuple[float, list[str
     ("send troops", "troops in Ukraine") is strong unless the sentence is about another army (the
     invader, North Korea, Ukraine's own) or another place; bare "forces" counts for little.
     """
-    score, cues, _ = _judge_troops(text, bool(UKRAINE.search(text)), doc_mentions_ukraine)
+    screened = _screened(text)
+    score, cues, _ = _judge_troops(screened, screened.has(UKRAINE), doc_mentions_ukraine)
     return score, cues
 
 
@@ -194,7 +233,8 @@ def score_guarantees(text: str, doc_mentions_ukraine: bool) -> tuple[float, list
     Financial guarantees and guarantees for other countries (or Russia's own demands) pull the
     score down, less so when the sentence also names Ukraine and a security-guarantee phrase.
     """
-    score, cues, _ = _judge_guarantees(text, bool(UKRAINE.search(text)), doc_mentions_ukraine)
+    screened = _screened(text)
+    score, cues, _ = _judge_guarantees(screened, screened.has(UKRAINE), doc_mentions_ukraine)
     return score, cues
 
 
@@ -205,7 +245,8 @@ def false_friend(text: str, topic: str) -> bool:
     of North Korea or of Ukraine itself, or allied troops elsewhere. The trained model uses it
     as a signal of its own: "looks on topic, but is a known look-alike".
     """
-    return _JUDGES[topic](text, bool(UKRAINE.search(text)), True)[2]
+    screened = _screened(text)
+    return _JUDGES[topic](screened, screened.has(UKRAINE), True)[2]
 
 
 def read_topic(doc: Doc, topic: str) -> tuple[list[Evidence], list[str]]:
