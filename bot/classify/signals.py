@@ -149,6 +149,7 @@ def analyse(
     # All views of the batch go through the textcat in one call.
     textcat_docs: list[Doc] = []
     pending: list[tuple[Signals, str, str, float, bool, bool, int]] = []  # (…, textcat row)
+    rows: dict[str, int] = {}  # view text → its textcat row: both topics share the lede view
     for sig, text, (title_in, _) in zip(signals, texts, items, strict=True):
         sig.headline = bool(title_in.strip())
         if len(text) <= SHORT_CHARS:  # the doc's text is `text`: spaCy's tokenizer is lossless
@@ -167,8 +168,10 @@ def analyse(
                 rule = doc_score([e for e in sig.found[t] if e.sentence in sentences])
                 lookalike = any(x in sentences for x in sig.lookalikes[t])
                 view = " ".join([*title, *window])[: PASSAGE_CHARS if n else PASSAGE_CHARS + 200]
-                pending.append((sig, t, view, rule, n == 0, lookalike, len(textcat_docs)))
-                textcat_docs.append(nlp.make_doc(view))
+                if view not in rows:
+                    rows[view] = len(textcat_docs)
+                    textcat_docs.append(nlp.make_doc(view))
+                pending.append((sig, t, view, rule, n == 0, lookalike, rows[view]))
     probs = predict(nlp, textcat_docs)
     for sig, t, view, rule, lede, lookalike, row in pending:
         p = float(probs[row, TOPICS.index(t)])
