@@ -1,8 +1,7 @@
 """Throughput of `watchbot ingest` over many text documents, with the shipped configuration.
 
     python bench/ingest.py [--docs 50000] [--per-folder 1000] [--on-topic 0.2]
-                           [--parse-workers N]
-                           [--profile FILE]
+                           [--workers N] [--profile FILE]
 
 Generates the documents (bench/docgen.py: storygen's realistic reports of 60–400 words, about 20%
 on topic, with each file's date and outlet in the folder's index.toml) into folders of `--per-folder` files in a temporary directory, then runs the real command,
@@ -10,16 +9,18 @@ on topic, with each file's date and outlet in the folder's index.toml) into fold
 configuration's classifier, thresholds and stories (seeds and the feed list left out: they would
 ingest other things). The figure is documents ingested per second of the command's wall time,
 start-up included: each one read, classified and stored, or recognised as a repeat of one
-already stored (syndicated copies) and stored once. `--profile FILE` runs the command under cProfile and writes its statistics.
+already stored (syndicated copies) and stored once. `--workers N` is passed to the command (default:
+its own, one worker per CPU up to 4); the peak RSS is the sum over the command and its workers.
+`--profile FILE` runs the command under cProfile and writes its statistics.
 Prints the figures, then one JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -31,33 +32,32 @@ import psutil
 from _support import REPO, machine
 
 
-def write_config(tmp: Path, parse_workers: int | None) -> Path:
+def write_config(tmp: Path) -> Path:
     """The shipped configuration without its feeds and seeds, on a database in `tmp`."""
     shipped = (REPO / "config" / "watchbot.toml").read_text(encoding="utf-8")
     kept = shipped.split("# --- Feeds:", 1)[0].split("[[feeds]]", 1)[0]
     channels = shipped[shipped.index("# --- Channels.") :]
     text = kept.replace('url = "sqlite:///data/watchbot.db"', f'url = "sqlite:///{tmp}/bench.db"')
     text = text.replace("enabled = true", "enabled = false", 1)
-    if parse_workers is not None:
-        text = re.sub(r"(?m)^parse_workers = \d+", f"parse_workers = {parse_workers}", text)
     path = tmp / "watchbot.toml"
     path.write_text(text + "\n" + channels, encoding="utf-8")
     return path
 
 
-def run_ingest(config: Path, folders: list[Path], profile: Path | None) -> dict[str, float]:
-    """Run the command; its wall time, CPU time (with children) and peak RSS."""
+def run_ingest(
+    config: Path, folders: list[Path], workers: int | None, profile: Path | None
+) -> dict[str, float]:
+    """Run the command; its wall time, CPU time (with children) and peak RSS (with workers)."""
     runner = ["-m", "cProfile", "-o", str(profile)] if profile else []
     cmd = [sys.executable, *runner, "-m", "bot", "ingest", "--config", str(config)]
+    if workers is not None:
+        cmd += ["--workers", str(workers)]
     env = {**os.environ, "WATCHBOT_LOG_LEVEL": "WARNING"}
     started = time.perf_counter()
     proc = psutil.Popen([*cmd, *map(str, folders)], cwd=REPO, env=env, stdout=subprocess.DEVNULL)
     peak = 0
     while proc.poll() is None:
-        try:
-            peak = max(peak, proc.memory_info().rss)
-        except psutil.Error:
-            break
+        peak = max(peak, _tree_rss(proc))
         time.sleep(0.1)
     wall = time.perf_counter() - started
     if proc.returncode:
@@ -68,6 +68,19 @@ def run_ingest(config: Path, folders: list[Path], profile: Path | None) -> dict[
         "cpu_s": usage.children_user + usage.children_system,
         "peak_rss_mb": peak / 2**20,
     }
+
+
+def _tree_rss(proc: psutil.Process) -> int:
+    """RSS of a process and its children (a worker may end while it is read)."""
+    total = 0
+    try:
+        tree = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for member in tree:
+        with contextlib.suppress(psutil.Error):
+            total += member.memory_info().rss
+    return total
 
 
 def stored_items(config: Path) -> int:
@@ -89,7 +102,7 @@ def main() -> None:
     parser.add_argument("--per-folder", type=int, default=1000)
     parser.add_argument("--on-topic", type=float, default=0.2)
     parser.add_argument(
-        "--parse-workers", type=int, default=None, help="default: the shipped configuration's"
+        "--workers", type=int, default=None, help="watchbot ingest --workers (default: its own)"
     )
     parser.add_argument("--profile", type=Path, default=None, help="write cProfile stats here")
     args = parser.parse_args()
@@ -101,8 +114,8 @@ def main() -> None:
         )
         generate_s = time.perf_counter() - t0
         size = sum(p.stat().st_size for f in folders for p in f.glob("*.txt"))
-        config = write_config(tmp, args.parse_workers)
-        figures = run_ingest(config, folders, args.profile)
+        config = write_config(tmp)
+        figures = run_ingest(config, folders, args.workers, args.profile)
         stored = stored_items(config)
     result = {
         "docs": args.docs,
@@ -116,6 +129,7 @@ def main() -> None:
         "docs_per_cpu_s": round(args.docs / max(figures["cpu_s"], 1e-9), 1),
         "peak_rss_mb": round(figures["peak_rss_mb"], 1),
         "generate_s": round(generate_s, 1),
+        "workers": args.workers,
         "profiled": args.profile is not None,
         **machine(),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
 import signal
 import sys
 from datetime import UTC, datetime, timedelta
@@ -59,15 +60,19 @@ def _settings(config: Path | None) -> Settings:
     return settings
 
 
-def _app(config: Path | None, *, load_model: bool = False) -> App:
+def _app(config: Path | None, *, load_model: bool = False, workers: int | None = None) -> App:
     """The composed app. One-shot commands load the model when they first classify (most never
-    do); the daemon loads it at start, so its first poll is not the one that waits."""
+    do); the daemon loads it at start, so its first poll is not the one that waits. `workers`
+    replaces the configuration's `polling.parse_workers`."""
     # Here, not at module level: the composition root imports the store, the classifier and the
     # analysis libraries, which `classify`, `eval`, `train` and `backup` do not need.
     from bot.app import build_app
     from bot.classify.loader import load_classifier
 
     settings = _settings(config)
+    if workers is not None:
+        polling = settings.polling.model_copy(update={"parse_workers": workers})
+        settings = settings.model_copy(update={"polling": polling})
     try:
         classifier = load_classifier(
             settings.classifier.model, settings.classifier.thresholds, lazy=not load_model
@@ -168,9 +173,20 @@ def poll(
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Feed files, text documents or folders.")],
     config: ConfigOpt = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=64,
+            help="Processes that classify beside this one (default: one per CPU, up to "
+            f"{MAX_INGEST_WORKERS}, on a machine with more than one; 0: none).",
+        ),
+    ] = None,
 ) -> None:
     """Ingest local feed files or text documents (or folders of them) like a feed."""
-    app = _app(config)
+    # A one-off bulk job: unlike the daemon (polling.parse_workers, 0 as shipped), it uses the
+    # machine's cores by default — classification, most of its time, runs in the pool.
+    app = _app(config, workers=default_ingest_workers() if workers is None else workers)
 
     async def main() -> int:
         ids = []
@@ -200,6 +216,15 @@ def ingest(
 
     if _run(app, main()):
         raise typer.Exit(1)
+
+
+MAX_INGEST_WORKERS = 4  # past this, the main process (stories, storing) is what waits
+
+
+def default_ingest_workers() -> int:
+    """Workers of `watchbot ingest` when not told: one per CPU (at most 4), none on one CPU."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return 0 if not cpus or cpus < 2 else min(cpus, MAX_INGEST_WORKERS)
 
 
 def _since(value: str | None, now: datetime) -> datetime | None:

@@ -1,4 +1,5 @@
-"""`watchbot ingest` says what a folder too large for one read leaves out, instead of dropping it."""
+"""`watchbot ingest` says what a folder too large for one read leaves out, instead of dropping it,
+and classifies in worker processes exactly as it would alone."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
-from bot.__main__ import cli
+from bot.__main__ import cli, default_ingest_workers
 from tests.harness import cli_config
 
 
@@ -52,3 +54,55 @@ def test_a_folder_within_the_limit_is_ingested_quietly(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "left out" not in result.output
     assert "archive: 3 new" in result.output
+
+
+def _mixed_folder(path: Path, count: int) -> Path:
+    path.mkdir()
+    for i in range(count):
+        body = (
+            f"France and Britain would send {i + 2},000 peacekeepers to Ukraine after a ceasefire."
+            if i % 3 == 0
+            else f"Council {i} approves a new budget for parks and libraries."
+        )
+        (path / f"doc-{i:03d}.txt").write_text(f"Report {i}\n\n{body}\n", encoding="utf-8")
+    return path
+
+
+def _stored(config: Path) -> list[tuple[str, dict[str, float], dict[str, bool]]]:
+    items = CliRunner().invoke(cli, ["items", "--json", "--limit", "1000", "-c", str(config)])
+    rows = [json.loads(line) for line in items.output.splitlines()]
+    return sorted((r["title"], r["scores"], r["labels"]) for r in rows)
+
+
+def test_workers_classify_as_this_process_does(tmp_path: Path) -> None:
+    folder = _mixed_folder(tmp_path / "archive", 300)  # more than one batch of 256
+    stored = []
+    for workers in ("0", "2"):
+        (tmp_path / f"w{workers}").mkdir()
+        config = _config(tmp_path / f"w{workers}", 1000)
+        # The shipped trained model, as ingest runs by default.
+        config.write_text(config.read_text().replace('model = "rules"', 'model = "auto"'))
+        result = CliRunner().invoke(
+            cli, ["ingest", str(folder), "--workers", workers, "-c", str(config)]
+        )
+        assert result.exit_code == 0, result.output
+        assert "archive: 300 new" in result.output
+        stored.append(_stored(config))
+    assert len(stored[0]) == 300
+    assert stored[0] == stored[1]
+    assert sum(labels["troops"] for _, _, labels in stored[1]) == 100
+
+
+def test_ingest_uses_one_worker_per_cpu_up_to_four(monkeypatch: pytest.MonkeyPatch) -> None:
+    for cpus, expected in ((1, 0), (2, 2), (3, 3), (16, 4)):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid, n=cpus: set(range(n)))
+        assert default_ingest_workers() == expected
+
+
+def test_a_negative_worker_count_is_refused(tmp_path: Path) -> None:
+    folder = _folder(tmp_path / "archive", 1)
+    result = CliRunner().invoke(
+        cli, ["ingest", str(folder), "--workers", "-1", "-c", str(_config(tmp_path, 3))]
+    )
+    assert result.exit_code == 2
+    assert "--workers" in result.output
