@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -95,6 +95,11 @@ def fingerprints_of(docs: Sequence[tuple[str, str]]) -> list[Fingerprint]:
         Fingerprint(signature(content_words(whole)[:LEDE_WORDS]), found)
         for whole, found in zip(wholes, actors, strict=True)
     ]
+
+
+def serialised_fingerprints(docs: Sequence[tuple[str, str]]) -> list[str]:
+    """The serialised fingerprints of (title, text) pairs (the StoryClusterer's fingerprinter)."""
+    return [fp.dumps() for fp in fingerprints_of(docs)]
 
 
 def fingerprint_of(title: str, text: str) -> Fingerprint:
@@ -214,13 +219,15 @@ class MinHashStoryClusterer:
         """The widest distance in time at which two items can still be one story."""
         return max(WINDOW, COPY_WINDOW)
 
-    def fingerprints(self, docs: Sequence[tuple[str, str]]) -> list[str]:
-        """The serialised fingerprints of (title, text) pairs."""
-        return [fp.dumps() for fp in fingerprints_of(docs)]
+    @property
+    def fingerprinter(self) -> Callable[[Sequence[tuple[str, str]]], list[str]]:
+        """The serialised fingerprints of (title, text) pairs: a module-level function, which
+        pickles, so that the poller may run it in a worker process."""
+        return serialised_fingerprints
 
     def fingerprint(self, title: str, text: str) -> str:
         """The serialised fingerprint of one item."""
-        return self.fingerprints([(title, text)])[0]
+        return serialised_fingerprints([(title, text)])[0]
 
     def assign(self, new: Sequence[StoryDoc]) -> list[StoryLink | None]:
         """For each new doc (in order), the stored story or the earlier new doc it joins."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -59,6 +59,53 @@ def followup(alert: PendingDelivery) -> PendingDelivery:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ItemText:
+    """What reading an item needs: its text, when it was published, whether it is on topic."""
+
+    title: str
+    text: str
+    published_at: datetime
+    on_topic: bool  # the classifier matched it: only then are its statements extracted
+
+
+@dataclass(frozen=True, slots=True)
+class TextReading:
+    """What the analysis reads from one item's text alone: its fingerprint and statements."""
+
+    fingerprint: str
+    statements: tuple[Statement, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TextReader:
+    """Fingerprints and statements of items: a function of their texts alone, picklable when
+    its parts are, so that it may run in a worker process beside the classifier."""
+
+    fingerprints: Callable[[Sequence[tuple[str, str]]], list[str]]
+    stances: StanceExtractor | None
+
+    def __call__(self, items: Sequence[ItemText]) -> list[TextReading]:
+        """The readings of `items`, in order."""
+        prints = self.fingerprints([(i.title, i.text) for i in items])
+        return [
+            TextReading(fingerprint, self._statements(item))
+            for item, fingerprint in zip(items, prints, strict=True)
+        ]
+
+    def _statements(self, item: ItemText) -> tuple[Statement, ...]:
+        # Only items the classifier found relevant: a statement about troops in Niger is not ours.
+        if self.stances is None or not item.on_topic:
+            return ()
+        return tuple(self.stances.extract(item.title, item.text, item.published_at))
+
+
+def item_text(item: NewItem) -> ItemText:
+    """The text of a new item as the reader takes it."""
+    c = item.candidate
+    return ItemText(c.title, c.text, c.published_at, bool(item.classification.matched()))
+
+
 class AnalysisStep:
     """Clusters new items into stories, extracts their statements, and records both."""
 
@@ -72,15 +119,22 @@ class AnalysisStep:
         self.clusterer = clusterer
         self.stances = stances
 
-    def prepare(self, new: Sequence[NewItem]) -> PreparedAnalysis:
-        """Fingerprint, cluster (against stored items and each other) and extract statements."""
+    @property
+    def reader(self) -> TextReader:
+        """Reads fingerprints and statements from items' texts (picklable: see TextReader)."""
+        return TextReader(self.clusterer.fingerprinter, self.stances)
+
+    def prepare(
+        self, new: Sequence[NewItem], readings: Sequence[TextReading] | None = None
+    ) -> PreparedAnalysis:
+        """Cluster (against stored items and each other) with each item's fingerprint and
+        statements: `readings` of `new` read elsewhere (a worker), or read here."""
         if not new:
             return PreparedAnalysis((), ())
-        fingerprints = self.clusterer.fingerprints(
-            [(n.candidate.title, n.candidate.text) for n in new]
-        )
+        if readings is None:
+            readings = self.reader([item_text(n) for n in new])
         order = sorted(range(len(new)), key=lambda i: (new[i].candidate.published_at, i))
-        docs = [StoryDoc(new[i].candidate.published_at, fingerprints[i]) for i in order]
+        docs = [StoryDoc(new[i].candidate.published_at, readings[i].fingerprint) for i in order]
         links = self.clusterer.assign(docs)
         story_ids: dict[int, int | None] = {}
         leads: dict[int, str | None] = {}
@@ -96,22 +150,15 @@ class AnalysisStep:
         records = tuple(
             ItemAnalysis(
                 guid=n.candidate.guid,
-                fingerprint=fingerprints[i],
+                fingerprint=readings[i].fingerprint,
                 story_id=story_ids[i],
                 story_lead=leads[i],
-                statements=tuple(self._statements(n)),
+                statements=readings[i].statements,
                 extractor_version=self.stances.version if self.stances else "",
             )
             for i, n in enumerate(new)
         )
         return PreparedAnalysis(records, tuple(order))
-
-    def _statements(self, item: NewItem) -> list[Statement]:
-        # Only items the classifier found relevant: a statement about troops in Niger is not ours.
-        if self.stances is None or not item.classification.matched():
-            return []
-        c = item.candidate
-        return self.stances.extract(c.title, c.text, c.published_at)
 
     def without_repeats(
         self, prepared: PreparedAnalysis, deliveries: Sequence[Sequence[PendingDelivery]]

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.core.analysis import AnalysisStep
+from bot.core.analysis import AnalysisStep, ItemText, TextReading
 from bot.core.decide import (
     PollPolicy,
     backoff_after_failure,
@@ -260,6 +260,7 @@ class Poller:
         classifications = await self._classify_counted(
             [(c.title, c.text) for c in plan.new], cycle.progress if cycle is not None else None
         )
+        readings = await self._read_in_pool(plan.new, classifications)
         # Other polls were stored while this one waited: drop what they stored meanwhile (the
         # same story syndicated), so that deciding and storing act on the same state; and a
         # first poll of a feed that another poll primed meanwhile (a lease that lapsed) is not
@@ -268,10 +269,15 @@ class Poller:
         if silent and plan.new:
             fresh = self.store.get_feed(feed.id)
             silent = fresh is None or not fresh.primed
+        kept = [k for k, match in enumerate(still_new) if match is None]
         new_items = [
-            NewItem(feed_id=feed.id, candidate=c, classification=cl, silent=silent)
-            for c, cl, match in zip(plan.new, classifications, still_new, strict=True)
-            if match is None
+            NewItem(
+                feed_id=feed.id,
+                candidate=plan.new[k],
+                classification=classifications[k],
+                silent=silent,
+            )
+            for k in kept
         ]
         if new_items:
             outcome = dataclasses.replace(outcome, new_items=True)
@@ -289,7 +295,13 @@ class Poller:
             for n in new_items
         ]
         # A later source of a known story alerts no channel the story already alerted.
-        prepared = self.analysis.prepare(new_items) if self.analysis else None
+        prepared = (
+            self.analysis.prepare(
+                new_items, None if readings is None else [readings[k] for k in kept]
+            )
+            if self.analysis
+            else None
+        )
         if self.analysis is not None and prepared is not None:
             deliveries = self.analysis.without_repeats(prepared, deliveries)
         self.store.apply_poll(
@@ -342,6 +354,25 @@ class Poller:
 
         parts = [docs[k : k + size] for k in range(0, len(docs), size)]
         return [c for done in await asyncio.gather(*map(chunk, parts)) for c in done]
+
+    async def _read_in_pool(
+        self, candidates: Sequence[Candidate], classifications: Sequence[Classification]
+    ) -> list[TextReading] | None:
+        """Fingerprints and statements of a large batch, read in the process pool beside the
+        classifier (in chunks, so that every worker takes a share); None without a pool or
+        analysis, and for a few items: then `AnalysisStep.prepare` reads them here."""
+        if self.analysis is None or self.offload is None:
+            return None
+        if len(candidates) < OFFLOAD_MIN_ENTRIES:
+            return None
+        texts = [
+            ItemText(c.title, c.text, c.published_at, bool(cl.matched()))
+            for c, cl in zip(candidates, classifications, strict=True)
+        ]
+        reader, size = self.analysis.reader, self._classify.max_docs
+        parts = [texts[k : k + size] for k in range(0, len(texts), size)]
+        done = await asyncio.gather(*(self.offload(functools.partial(reader, p)) for p in parts))
+        return [reading for part in done for reading in part]
 
     async def _with_full_text(self, candidates: Sequence[Candidate]) -> list[Candidate]:
         """Candidates whose body is their article's extracted text, when it is longer."""

@@ -401,8 +401,10 @@ class StoryClusterer(Protocol):
     poll's items are linked without the core reading the whole window.
     """
 
-    def fingerprints(self, docs: Sequence[tuple[str, str]]) -> list[str]:
-        """The opaque fingerprints of (title, text) pairs, in one batch."""
+    @property
+    def fingerprinter(self) -> Callable[[Sequence[tuple[str, str]]], list[str]]:
+        """The opaque fingerprints of (title, text) pairs, in one batch: a pure function that
+        pickles (a module-level one), so that it may run in a worker process."""
         ...
 
     def assign(self, new: Sequence[StoryDoc]) -> list[StoryLink | None]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,10 @@ T0 = datetime(2025, 3, 1, tzinfo=UTC)
 H = timedelta(hours=1)
 
 
+def _titles(docs: Sequence[tuple[str, str]]) -> list[str]:
+    return [title for title, _ in docs]
+
+
 class Clusterer:
     """Links every new doc whose fingerprint names a story to the first known doc of it."""
 
@@ -26,8 +30,9 @@ class Clusterer:
     def __init__(self, known: list[StoryDoc]) -> None:
         self.known = known
 
-    def fingerprints(self, docs: Sequence[tuple[str, str]]) -> list[str]:
-        return [title for title, _ in docs]
+    @property
+    def fingerprinter(self) -> Callable[[Sequence[tuple[str, str]]], list[str]]:
+        return _titles
 
     def assign(self, new: Sequence[StoryDoc]) -> list[StoryLink | None]:
         links: list[StoryLink | None] = []

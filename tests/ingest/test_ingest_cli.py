@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,10 +61,12 @@ def test_a_folder_within_the_limit_is_ingested_quietly(tmp_path: Path) -> None:
 def _mixed_folder(path: Path, count: int) -> Path:
     path.mkdir()
     for i in range(count):
+        event = i // 6  # six reports of each event: stories form
         body = (
-            f"France and Britain would send {i + 2},000 peacekeepers to Ukraine after a ceasefire."
+            f"French President Emmanuel Macron said on day {event} that France would send "
+            f"{event + 2},000 peacekeepers to Ukraine after a ceasefire in the region {event}."
             if i % 3 == 0
-            else f"Council {i} approves a new budget for parks and libraries."
+            else f"Council {event} approves a new budget of {event} million for parks {i % 6}."
         )
         (path / f"doc-{i:03d}.txt").write_text(f"Report {i}\n\n{body}\n", encoding="utf-8")
     return path
@@ -74,9 +78,22 @@ def _stored(config: Path) -> list[tuple[str, dict[str, float], dict[str, bool]]]
     return sorted((r["title"], r["scores"], r["labels"]) for r in rows)
 
 
-def test_workers_classify_as_this_process_does(tmp_path: Path) -> None:
+def _analysis(database: Path) -> tuple[list[tuple[str, str | None]], list[tuple[str, ...]]]:
+    """Each item's story (as its lead's title) and every statement, by item title."""
+    with closing(sqlite3.connect(database)) as db:
+        stories = db.execute(
+            "SELECT i.title, lead.title FROM items i LEFT JOIN items lead ON lead.id = i.story_id"
+        ).fetchall()
+        statements = db.execute(
+            "SELECT i.title, s.speaker, s.topic, s.stance FROM stances s "
+            "JOIN items i ON i.id = s.item_id"
+        ).fetchall()
+    return sorted(stories), sorted(statements)
+
+
+def test_workers_classify_and_read_as_this_process_does(tmp_path: Path) -> None:
     folder = _mixed_folder(tmp_path / "archive", 300)  # more than one batch of 256
-    stored = []
+    stored, analysed = [], []
     for workers in ("0", "2"):
         (tmp_path / f"w{workers}").mkdir()
         config = _config(tmp_path / f"w{workers}", 1000)
@@ -88,9 +105,15 @@ def test_workers_classify_as_this_process_does(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         assert "archive: 300 new" in result.output
         stored.append(_stored(config))
+        analysed.append(_analysis(tmp_path / f"w{workers}" / "cli.db"))
     assert len(stored[0]) == 300
     assert stored[0] == stored[1]
     assert sum(labels["troops"] for _, _, labels in stored[1]) == 100
+    # Fingerprints and statements read in the workers: the same stories and statements.
+    stories, statements = analysed[1]
+    assert analysed[0] == analysed[1]
+    assert sum(1 for title, lead in stories if lead is not None and lead != title) >= 100
+    assert len(statements) >= 50
 
 
 def test_ingest_uses_one_worker_per_cpu_up_to_four(monkeypatch: pytest.MonkeyPatch) -> None:
