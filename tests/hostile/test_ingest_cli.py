@@ -124,7 +124,8 @@ def test_ingest_loads_no_chart_article_chat_or_http_library(tmp_path: Path) -> N
     code = (
         "import json, sys\n"
         "from bot.__main__ import main\n"
-        f"sys.argv = ['watchbot', 'ingest', '-c', {str(config)!r}, {str(feed)!r}]\n"
+        # In this process (no workers), so that what classifying loads is seen here too.
+        f"sys.argv = ['watchbot', 'ingest', '--workers', '0', '-c', {str(config)!r}, {str(feed)!r}]\n"
         "try:\n    main()\nexcept SystemExit as exit:\n    assert not exit.code, exit.code\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
