@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.errors import StorageError
-from bot.core.models import PendingDelivery
+from bot.core.models import Candidate, Classification, PendingDelivery
 from bot.core.ports import (
     AnalysisStore,
     ItemAnalysis,
@@ -100,10 +100,10 @@ class TextReader:
         return tuple(self.stances.extract(item.title, item.text, item.published_at))
 
 
-def item_text(item: NewItem) -> ItemText:
-    """The text of a new item as the reader takes it."""
-    c = item.candidate
-    return ItemText(c.title, c.text, c.published_at, bool(item.classification.matched()))
+def item_text(candidate: Candidate, classification: Classification) -> ItemText:
+    """A classified candidate's text as the reader takes it."""
+    c = candidate
+    return ItemText(c.title, c.text, c.published_at, bool(classification.matched()))
 
 
 class AnalysisStep:
@@ -132,7 +132,7 @@ class AnalysisStep:
         if not new:
             return PreparedAnalysis((), ())
         if readings is None:
-            readings = self.reader([item_text(n) for n in new])
+            readings = self.reader([item_text(n.candidate, n.classification) for n in new])
         order = sorted(range(len(new)), key=lambda i: (new[i].candidate.published_at, i))
         docs = [StoryDoc(new[i].candidate.published_at, readings[i].fingerprint) for i in order]
         links = self.clusterer.assign(docs)

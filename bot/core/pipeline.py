@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.core.analysis import AnalysisStep, ItemText, TextReading
+from bot.core.analysis import AnalysisStep, TextReading, item_text
 from bot.core.decide import (
     PollPolicy,
     backoff_after_failure,
@@ -365,10 +365,7 @@ class Poller:
             return None
         if len(candidates) < OFFLOAD_MIN_ENTRIES:
             return None
-        texts = [
-            ItemText(c.title, c.text, c.published_at, bool(cl.matched()))
-            for c, cl in zip(candidates, classifications, strict=True)
-        ]
+        texts = list(map(item_text, candidates, classifications))
         reader, size = self.analysis.reader, self._classify.max_docs
         parts = [texts[k : k + size] for k in range(0, len(texts), size)]
         done = await asyncio.gather(*(self.offload(functools.partial(reader, p)) for p in parts))
