@@ -38,6 +38,7 @@ test: lint typecheck unit
 # Each prints its figures and ends with one JSON line; docs/performance.md has the method.
 bench: $(STAMP)
 	$(BIN)/python bench/classify.py
+	$(BIN)/python bench/floor.py
 	$(BIN)/python bench/digest.py
 	$(BIN)/python bench/deliveries.py
 	$(BIN)/python bench/latency.py
