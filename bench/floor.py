@@ -15,28 +15,16 @@ import argparse
 import gc
 import io
 import json
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import feedparser
 import spacy
-from _support import generated, machine
+from _support import generated, machine, timed
 
 from bot.classify.loader import load_classifier
 from bot.classify.rules import compose_text
 from bot.core.normalise import normalise
 from bot.ingest.parse import FeedparserParser
-
-
-def seconds(fn: Callable[[], object], runs: int = 1) -> float:
-    """The best wall time of `runs` calls."""
-    best = float("inf")
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def main() -> None:
@@ -54,10 +42,10 @@ def main() -> None:
             items.append((c.title, c.text))
     texts = [compose_text(title, text) for title, text in items]
     gc.freeze()
-    bare = seconds(lambda: [feedparser.parse(io.BytesIO(d)) for d in docs], runs=3)
+    bare = min(timed(lambda: [feedparser.parse(io.BytesIO(d)) for d in docs]) for _ in range(3))
     blank = spacy.blank("en")
-    tokenizer = seconds(lambda: [blank.make_doc(t) for t in texts])
-    classify = seconds(lambda: classifier.classify_many(items))
+    tokenizer = timed(lambda: [blank.make_doc(t) for t in texts])
+    classify = timed(lambda: classifier.classify_many(items))
     result = {
         "items": len(items),
         "feedparser_seconds": round(bare, 2),
