@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -93,7 +93,7 @@ class FeedServerProcess:
             self.process.kill()
 
 
-def _tree_rss(pid: int, exclude: set[int]) -> int:
+def tree_rss(pid: int, exclude: Collection[int] = ()) -> int:
     """RSS of process `pid` plus its children (minus `exclude`); 0 once it is gone."""
     try:
         root = psutil.Process(pid)
@@ -114,9 +114,9 @@ def _sample_peak(pid: int, exclude: set[int], interval: float, conn: Any) -> Non
     exclude = {*exclude, os.getpid()}
     peak = 0
     while not conn.poll(interval):
-        peak = max(peak, _tree_rss(pid, exclude))
+        peak = max(peak, tree_rss(pid, exclude))
     conn.recv()
-    conn.send(max(peak, _tree_rss(pid, exclude)))
+    conn.send(max(peak, tree_rss(pid, exclude)))
 
 
 class RssSampler:

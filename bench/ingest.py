@@ -18,7 +18,6 @@ Prints the figures, then one JSON line.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import subprocess
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import docgen
 import psutil
-from _support import REPO, machine
+from _support import REPO, machine, tree_rss
 
 
 def write_config(tmp: Path) -> Path:
@@ -57,7 +56,7 @@ def run_ingest(
     proc = psutil.Popen([*cmd, *map(str, folders)], cwd=REPO, env=env, stdout=subprocess.DEVNULL)
     peak = 0
     while proc.poll() is None:
-        peak = max(peak, _tree_rss(proc))
+        peak = max(peak, tree_rss(proc.pid))  # with its workers
         time.sleep(0.1)
     wall = time.perf_counter() - started
     if proc.returncode:
@@ -68,19 +67,6 @@ def run_ingest(
         "cpu_s": usage.children_user + usage.children_system,
         "peak_rss_mb": peak / 2**20,
     }
-
-
-def _tree_rss(proc: psutil.Process) -> int:
-    """RSS of a process and its children (a worker may end while it is read)."""
-    total = 0
-    try:
-        tree = [proc, *proc.children(recursive=True)]
-    except psutil.Error:
-        return 0
-    for member in tree:
-        with contextlib.suppress(psutil.Error):
-            total += member.memory_info().rss
-    return total
 
 
 def stored_items(config: Path) -> int:
