@@ -8,12 +8,13 @@ import re
 from pathlib import Path
 
 import pytest
+import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.classify import lexicon, rules
 from bot.classify.lexicon import Cues
-from bot.classify.screen import CueScreen, widen
+from bot.classify.screen import SPACE, CueScreen, widen
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 LEXICONS: list[Cues] = [
@@ -49,6 +50,14 @@ def test_widened_expression_matches_what_the_exact_one_does(source: str, text: s
     assert re.search(source, text)
     screen = CueScreen([Cues(source)])
     assert screen.candidates(text), widen(source)
+
+
+def test_the_space_class_holds_python_spaces_and_no_word_character() -> None:
+    space = re2.compile(f"[{SPACE}]")
+    everything = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    assert [c for c in everything if c.isspace() and not space.fullmatch(c)] == []
+    word = re.compile(r"\w")
+    assert [c for c in everything if word.fullmatch(c) and space.fullmatch(c)] == []
 
 
 def test_back_references_cannot_be_widened() -> None:
