@@ -9,6 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from bot.core.analysis import AnalysisStep, TextReading, item_text
 from bot.core.decide import (
@@ -45,6 +46,7 @@ log = logging.getLogger("watchbot.pipeline")
 
 # Documents with fewer entries are normalised in the event loop: shipping them costs more.
 OFFLOAD_MIN_ENTRIES = 8
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -352,8 +354,7 @@ class Poller:
                 progress.advance(len(part))
             return done
 
-        parts = [docs[k : k + size] for k in range(0, len(docs), size)]
-        return [c for done in await asyncio.gather(*map(chunk, parts)) for c in done]
+        return [c for done in await asyncio.gather(*map(chunk, _chunks(docs, size))) for c in done]
 
     async def _read_in_pool(
         self, candidates: Sequence[Candidate], classifications: Sequence[Classification]
@@ -366,8 +367,7 @@ class Poller:
         if len(candidates) < OFFLOAD_MIN_ENTRIES:
             return None
         texts = list(map(item_text, candidates, classifications))
-        reader, size = self.analysis.reader, self._classify.max_docs
-        parts = [texts[k : k + size] for k in range(0, len(texts), size)]
+        reader, parts = self.analysis.reader, _chunks(texts, self._classify.max_docs)
         done = await asyncio.gather(*(self.offload(functools.partial(reader, p)) for p in parts))
         return [reading for part in done for reading in part]
 
@@ -470,6 +470,11 @@ class _Cycle:
     def flush(self, store: Store) -> None:
         outcomes, self.outcomes = self.outcomes, []
         store.record_outcomes(outcomes)
+
+
+def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    """`items` in consecutive slices of `size` (the last may be shorter)."""
+    return [items[k : k + size] for k in range(0, len(items), size)]
 
 
 class _ClassifyBatcher:
