@@ -9,6 +9,7 @@ import multiprocessing as mp
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -154,6 +155,35 @@ class RssSampler:
     @property
     def peak_mb(self) -> float:
         return self.peak / 1e6
+
+
+_BARE = """
+import io, sys, time
+sys.path.insert(0, {bench!r})
+import feedparser
+from _support import generated
+docs = generated({feeds}, {entries}, worst_case={worst_case})
+for _ in range({runs}):
+    start = time.perf_counter()
+    for body in docs:
+        feedparser.parse(io.BytesIO(body))
+    print(time.perf_counter() - start)
+"""
+
+
+def bare_feedparser(feeds: int, entries: int, worst_case: bool = False, runs: int = 1) -> float:
+    """Seconds bare `feedparser.parse` takes over the benchmark's feeds (the best of `runs`), in
+    a fresh interpreter: in the benchmark's, after its work, the collector would walk the app's
+    heap (the model, the story index) on feedparser's allocations and slow the baseline."""
+    code = _BARE.format(
+        bench=str(Path(__file__).parent),
+        feeds=feeds,
+        entries=entries,
+        worst_case=worst_case,
+        runs=runs,
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return min(float(line) for line in out.stdout.split())
 
 
 def cpu_seconds() -> float:

@@ -2,7 +2,8 @@
 
     python bench/floor.py [--feeds 200] [--entries 50]
 
-Parses storygen's feeds with bare `feedparser.parse` (best of three), then runs spaCy's
+Parses storygen's feeds with bare `feedparser.parse` (best of three, in a fresh interpreter,
+as bench/pipeline.py measures it), then runs spaCy's
 tokenizer alone over the items' composed texts (a fresh blank English pipeline: every word new
 to its vocabulary, as in a cold start) and the shipped classifier over the items. The
 tokenizer's ratio is a floor for any classifier that reads spaCy tokens, and so for the cold
@@ -13,13 +14,11 @@ from __future__ import annotations
 
 import argparse
 import gc
-import io
 import json
 from datetime import UTC, datetime
 
-import feedparser
 import spacy
-from _support import generated, machine, timed
+from _support import bare_feedparser, generated, machine, timed
 
 from bot.classify.loader import load_classifier
 from bot.classify.rules import compose_text
@@ -42,7 +41,7 @@ def main() -> None:
             items.append((c.title, c.text))
     texts = [compose_text(title, text) for title, text in items]
     gc.freeze()
-    bare = min(timed(lambda: [feedparser.parse(io.BytesIO(d)) for d in docs]) for _ in range(3))
+    bare = bare_feedparser(args.feeds, args.entries, runs=3)
     blank = spacy.blank("en")
     tokenizer = timed(lambda: [blank.make_doc(t) for t in texts])
     classify = timed(lambda: classifier.classify_many(items))

@@ -27,13 +27,18 @@ import io
 import json
 import logging
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _support import REPO, FeedServerProcess, RssSampler, SteppingClock, generated
+from _support import (
+    REPO,
+    FeedServerProcess,
+    RssSampler,
+    SteppingClock,
+    bare_feedparser,
+    generated,
+)
 
 from bot.app import build_app
 from bot.chat.console import ConsoleSender
@@ -127,30 +132,6 @@ async def run_cycles(args: argparse.Namespace, server: FeedServerProcess, db: Pa
         "stored_items": stats.items,
         "peak_rss_mb": rss.peak_mb,
     }
-
-
-_BARE = """
-import io, sys, time
-sys.path.insert(0, {bench!r})
-import feedparser
-from _support import generated
-docs = generated({feeds}, {entries}, worst_case={worst_case})
-start = time.perf_counter()
-for body in docs:
-    feedparser.parse(io.BytesIO(body))
-print(time.perf_counter() - start)
-"""
-
-
-def bare_feedparser(feeds: int, entries: int, worst_case: bool) -> float:
-    """Seconds bare `feedparser.parse` takes over the same bytes, in a fresh interpreter: in
-    this one, after the cycle, the collector would walk the app's heap (the model, the story
-    index) on feedparser's allocations and slow the baseline."""
-    code = _BARE.format(
-        bench=str(Path(__file__).parent), feeds=feeds, entries=entries, worst_case=worst_case
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
 
 
 def measure(args: argparse.Namespace, feeds: int) -> dict:
